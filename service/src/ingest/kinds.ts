@@ -1,0 +1,53 @@
+// What differs between a transaction and a claim, in one place, so the ingest pipeline,
+// the store and the routes handle both kinds with the same code.
+import type { TSchema } from 'typebox';
+import { Claim, Transaction } from '../schemas/records.ts';
+
+export type RecordType = 'transaction' | 'claim';
+
+export interface RecordKind<R extends object = Record<string, unknown>> {
+  type: RecordType;
+  /** Path segment of the routes: /v1/<plural>. */
+  plural: string;
+  schema: TSchema & { properties: Record<string, TSchema> };
+  idField: string;
+  id(record: R): string;
+  customerId(record: R): string;
+  amount(record: R): number;
+  /** Epoch milliseconds of the record's own timestamp. */
+  timestampMs(record: R): number;
+}
+
+export const transactionKind: RecordKind<Transaction> = {
+  type: 'transaction',
+  plural: 'transactions',
+  schema: Transaction,
+  idField: 'transaction_id',
+  id: (r) => r.transaction_id,
+  customerId: (r) => r.customer_id,
+  amount: (r) => r.amount,
+  timestampMs: (r) => Date.parse(r.timestamp),
+};
+
+export const claimKind: RecordKind<Claim> = {
+  type: 'claim',
+  plural: 'claims',
+  schema: Claim,
+  idField: 'claim_id',
+  id: (r) => r.claim_id,
+  customerId: (r) => r.customer_id,
+  amount: (r) => r.claim_amount,
+  timestampMs: (r) => Date.parse(r.timestamp),
+};
+
+/**
+ * The record as stored and compared for idempotency: keys in schema order, absent optionals
+ * left out, so the same content always gives the same string whatever the client's key order.
+ */
+export function canonicalJson(kind: RecordKind<any>, record: Record<string, unknown>): string {
+  const ordered: Record<string, unknown> = {};
+  for (const key of Object.keys(kind.schema.properties)) {
+    if (record[key] !== undefined) ordered[key] = record[key];
+  }
+  return JSON.stringify(ordered);
+}

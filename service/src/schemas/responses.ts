@@ -1,0 +1,68 @@
+// Response schemas: documented in /openapi.json and used by Fastify to serialize replies.
+import { Type, type Static } from 'typebox';
+import { Claim, Transaction } from './records.ts';
+
+export const FRAUD_RULES = ['high_amount', 'velocity', 'high_claim', 'late_report'] as const;
+export type FraudRule = (typeof FRAUD_RULES)[number];
+
+export const FraudResult = Type.Object({
+  flagged: Type.Boolean(),
+  rules: Type.Array(Type.Enum([...FRAUD_RULES])),
+});
+export type FraudResult = Static<typeof FraudResult>;
+
+export const FieldError = Type.Object({
+  field: Type.String({ description: 'JSON pointer-like path of the failing field, for example /amount' }),
+  message: Type.String(),
+});
+export type FieldError = Static<typeof FieldError>;
+
+/** RFC 9457 problem details. */
+export const Problem = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.Optional(Type.String()),
+    instance: Type.Optional(Type.String()),
+    errors: Type.Optional(Type.Array(FieldError)),
+  },
+  { title: 'Problem', additionalProperties: true },
+);
+export type Problem = Static<typeof Problem>;
+
+export const IngestAccepted = Type.Object({
+  id: Type.String(),
+  status: Type.Enum(['accepted', 'duplicate']),
+  fraud: FraudResult,
+});
+export type IngestAccepted = Static<typeof IngestAccepted>;
+
+export const BatchItemResult = Type.Object({
+  index: Type.Integer({ minimum: 0 }),
+  id: Type.Optional(Type.String()),
+  status: Type.Enum(['accepted', 'duplicate', 'rejected', 'conflict']),
+  fraud: Type.Optional(FraudResult),
+  errors: Type.Optional(Type.Array(FieldError)),
+});
+export type BatchItemResult = Static<typeof BatchItemResult>;
+
+export const BatchResponse = Type.Object({
+  summary: Type.Object({
+    accepted: Type.Integer(),
+    duplicate: Type.Integer(),
+    rejected: Type.Integer(),
+    conflict: Type.Integer(),
+  }),
+  results: Type.Array(BatchItemResult),
+});
+export type BatchResponse = Static<typeof BatchResponse>;
+
+const storedFields = {
+  fraud: FraudResult,
+  received_at: Type.String({ format: 'date-time', description: 'When the service committed the record' }),
+};
+export const StoredTransaction = Type.Object({ ...Transaction.properties, ...storedFields }, { title: 'StoredTransaction' });
+export const StoredClaim = Type.Object({ ...Claim.properties, ...storedFields }, { title: 'StoredClaim' });
+
+export const Health = Type.Object({ status: Type.String() });

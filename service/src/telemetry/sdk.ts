@@ -1,0 +1,20 @@
+// Loaded with `node --import ./service/src/telemetry/sdk.ts` so the SDK is registered (and pino
+// patched) before the app is imported. OTEL_SDK_DISABLED=true leaves the no-op API in place.
+import { register } from 'import-in-the-middle/register-hooks.mjs';
+import { batchLogs, batchSpans, startTelemetry } from './setup.ts';
+import { logExporter, metricReader, traceExporter } from './exporters.ts';
+import { onTelemetryShutdown } from './lifecycle.ts';
+
+const env = process.env;
+
+if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() !== 'true') {
+  // The app imports pino as an ES module: this in-thread loader hook lets the pino
+  // instrumentation patch it. Limited to pino, so no other import pays for it.
+  register({ include: ['pino'] });
+  const telemetry = startTelemetry(env, {
+    spanProcessors: [batchSpans(traceExporter(env))],
+    metricReaders: [metricReader(env)],
+    logProcessors: [batchLogs(logExporter(env))],
+  });
+  onTelemetryShutdown(() => telemetry.shutdown());
+}
