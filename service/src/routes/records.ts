@@ -38,7 +38,7 @@ export default async function recordRoutes(app: FastifyInstance, options: Record
     Type.Object({ records: Type.Array(Type.Unknown(), { minItems: 1, maxItems: options.batchMaxRecords }) }, { additionalProperties: false }),
   );
 
-  app.post('/', {
+  app.post('', {
     schema: {
       summary: `Ingest one ${kind.type}`,
       tags,

@@ -18,7 +18,7 @@ type Signal = 'TRACES' | 'METRICS' | 'LOGS';
 /** The kit exports every 10 s unless OTEL_METRIC_EXPORT_INTERVAL says otherwise (the spec's 60 s makes dashboards lag). */
 export const DEFAULT_METRIC_EXPORT_INTERVAL_MS = 10_000;
 
-export function protocol(env: Env, signal: Signal): 'http/protobuf' | 'http/json' {
+export function protocol(signal: Signal, env: Env): 'http/protobuf' | 'http/json' {
   const value = (env[`OTEL_EXPORTER_OTLP_${signal}_PROTOCOL`] || env.OTEL_EXPORTER_OTLP_PROTOCOL || 'http/protobuf').trim();
   if (value === 'http/json') return 'http/json';
   if (value !== 'http/protobuf') diag.warn(`OTLP protocol "${value}" is not supported by the ingestor; using http/protobuf`);
@@ -26,15 +26,15 @@ export function protocol(env: Env, signal: Signal): 'http/protobuf' | 'http/json
 }
 
 export function traceExporter(env: Env): SpanExporter {
-  return protocol(env, 'TRACES') === 'http/json' ? new TracesJson() : new TracesProto();
+  return protocol('TRACES', env) === 'http/json' ? new TracesJson() : new TracesProto();
 }
 
 export function logExporter(env: Env): LogRecordExporter {
-  return protocol(env, 'LOGS') === 'http/json' ? new LogsJson() : new LogsProto();
+  return protocol('LOGS', env) === 'http/json' ? new LogsJson() : new LogsProto();
 }
 
 export function metricReader(env: Env): IMetricReader {
-  const exporter = protocol(env, 'METRICS') === 'http/json' ? new MetricsJson() : new MetricsProto();
+  const exporter = protocol('METRICS', env) === 'http/json' ? new MetricsJson() : new MetricsProto();
   const interval = Number(env.OTEL_METRIC_EXPORT_INTERVAL) || DEFAULT_METRIC_EXPORT_INTERVAL_MS;
   const timeout = Math.min(Number(env.OTEL_METRIC_EXPORT_TIMEOUT) || 30_000, interval);
   return new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: interval, exportTimeoutMillis: timeout });
