@@ -32,8 +32,8 @@ it('keeps every acknowledged record across SIGKILL and restart, none twice', asy
           body: JSON.stringify(batch ? { records } : records[0]),
         });
         if (!res.ok) continue;
-        const body = await res.json();
-        const statuses: string[] = batch ? body.results.map((r: { status: string }) => r.status) : [body.status];
+        const body = (await res.json()) as { status: string; results: Array<{ status: string }> };
+        const statuses = batch ? body.results.map((r) => r.status) : [body.status];
         records.forEach((r, i) => {
           if (statuses[i] === 'accepted') acknowledged.set(String(r.transaction_id ?? r.claim_id), r);
         });
@@ -62,7 +62,7 @@ it('keeps every acknowledged record across SIGKILL and restart, none twice', asy
     const again = await fetch(`${second.url}/v1/${'claim_id' in someRecord ? 'claims' : 'transactions'}`, {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(someRecord),
     });
-    assert.equal((await again.json()).status, 'duplicate', `re-sent ${someId}`);
+    assert.equal(((await again.json()) as { status: string }).status, 'duplicate', `re-sent ${someId}`);
 
     const db = new DatabaseSync(join(dataDir, 'ingest.sqlite'), { readOnly: true });
     const rows = db.prepare('SELECT count(*) AS n, count(DISTINCT record_type || id) AS distinct_ids FROM records').get() as { n: number; distinct_ids: number };
