@@ -1,0 +1,199 @@
+// Runs the telemetry stack natively (no Docker): the binaries that stack/build.sh built from their
+// Go modules, on loopback, with the very config files docker-compose.yml mounts. Each process logs
+// to one folder; `stop` ends them with SIGTERM (SIGKILL after a grace period).
+//
+//   node stack/native.ts up     start and wait until every component is ready
+//   node stack/native.ts down   stop what `up` started
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../', import.meta.url));
+
+export function stackVersions(): Record<string, string> {
+  const text = readFileSync(join(ROOT, 'stack/versions.env'), 'utf8');
+  return Object.fromEntries([...text.matchAll(/^([A-Z0-9_]+)=(.*)$/gm)].map((m) => [m[1], m[2].trim()]));
+}
+
+export const binDir = () => process.env.STACK_CACHE_DIR ? join(process.env.STACK_CACHE_DIR, 'bin') : join(homedir(), '.cache/observability-kit/stack/bin');
+
+export function binary(name: 'prometheus' | 'promtool' | 'loki' | 'tempo' | 'alloy' | 'k6'): string {
+  const versions = stackVersions();
+  const key = name === 'promtool' ? 'PROMETHEUS_VERSION' : `${name.toUpperCase()}_VERSION`;
+  return join(binDir(), `${name}-${versions[key]}`);
+}
+
+/** Loopback endpoints of the native stack (compose uses service names and default ports instead). */
+export const endpoints = {
+  prometheus: 'http://127.0.0.1:9090',
+  loki: 'http://127.0.0.1:3100',
+  tempo: 'http://127.0.0.1:3200',
+  alloy: 'http://127.0.0.1:12345',
+  otlpHttp: 'http://127.0.0.1:4318',
+} as const;
+
+interface Component {
+  name: string;
+  command: string;
+  args: string[];
+  env?: Record<string, string>;
+  ready: string;
+}
+
+export function components(runDir: string): Component[] {
+  const data = (name: string) => {
+    const dir = join(runDir, 'data', name);
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  };
+  return [
+    {
+      name: 'prometheus',
+      command: binary('prometheus'),
+      args: [
+        `--config.file=${join(ROOT, 'stack/prometheus/prometheus.yml')}`,
+        `--storage.tsdb.path=${data('prometheus')}`,
+        '--web.listen-address=127.0.0.1:9090',
+        '--web.enable-otlp-receiver',
+        '--web.enable-remote-write-receiver',
+        '--enable-feature=exemplar-storage',
+        '--web.enable-lifecycle',
+      ],
+      ready: `${endpoints.prometheus}/-/ready`,
+    },
+    {
+      name: 'loki',
+      command: binary('loki'),
+      args: [`-config.file=${join(ROOT, 'stack/loki/loki.yaml')}`, '-config.expand-env=true', '-server.http-listen-address=127.0.0.1', '-server.grpc-listen-address=127.0.0.1'],
+      env: { LOKI_DATA_DIR: data('loki') },
+      ready: `${endpoints.loki}/ready`,
+    },
+    {
+      name: 'tempo',
+      command: binary('tempo'),
+      args: [`-config.file=${join(ROOT, 'stack/tempo/tempo.yaml')}`, '-config.expand-env=true'],
+      env: { TEMPO_DATA_DIR: data('tempo'), TEMPO_LISTEN_ADDRESS: '127.0.0.1', TEMPO_OTLP_GRPC_LISTEN: '127.0.0.1:4417', TEMPO_OTLP_HTTP_LISTEN: '127.0.0.1:4418' },
+      ready: `${endpoints.tempo}/ready`,
+    },
+    {
+      name: 'alloy',
+      command: binary('alloy'),
+      args: ['run', join(ROOT, 'alloy/config.alloy'), '--server.http.listen-addr=127.0.0.1:12345', `--storage.path=${data('alloy')}`, '--disable-reporting'],
+      env: {
+        ALLOY_OTLP_GRPC_LISTEN: '127.0.0.1:4317',
+        ALLOY_OTLP_HTTP_LISTEN: '127.0.0.1:4318',
+        PROMETHEUS_OTLP_ENDPOINT: `${endpoints.prometheus}/api/v1/otlp`,
+        PROMETHEUS_REMOTE_WRITE_URL: `${endpoints.prometheus}/api/v1/write`,
+        TEMPO_OTLP_GRPC_ENDPOINT: '127.0.0.1:4417',
+        LOKI_OTLP_ENDPOINT: `${endpoints.loki}/otlp`,
+      },
+      ready: `${endpoints.alloy}/-/ready`,
+    },
+  ];
+}
+
+async function waitReady(url: string, timeoutMs: number, alive: () => boolean): Promise<number> {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    if (!alive()) throw new Error(`exited before ${url} was ready`);
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      if (res.ok) return Date.now() - started;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} not ready after ${timeoutMs} ms`);
+}
+
+export interface RunningStack {
+  runDir: string;
+  pids: Record<string, number>;
+  /** Milliseconds from spawn to ready, per component. */
+  readyAfterMs: Record<string, number>;
+  stop(): Promise<void>;
+}
+
+const pidFile = (runDir: string) => join(runDir, 'pids.json');
+
+/** Starts the stack in `runDir` (fresh data unless `keepData`); resolves when every part is ready. */
+export async function startStack(runDir = join(ROOT, '.stack-run'), options: { keepData?: boolean; timeoutMs?: number } = {}): Promise<RunningStack> {
+  if (!options.keepData) rmSync(join(runDir, 'data'), { recursive: true, force: true });
+  mkdirSync(join(runDir, 'logs'), { recursive: true });
+  const pids: Record<string, number> = {};
+  const readyAfterMs: Record<string, number> = {};
+  const stop = () => stopPids(pids);
+  try {
+    const all = components(runDir);
+    for (const c of all) {
+      if (!existsSync(c.command)) throw new Error(`${c.command} is missing: run \`npm run stack:build\` first`);
+    }
+    const start = (c: Component) => {
+      const log = openSync(join(runDir, 'logs', `${c.name}.log`), 'a');
+      const child = spawn(c.command, c.args, { cwd: ROOT, env: { ...process.env, ...c.env }, stdio: ['ignore', log, log], detached: true });
+      closeSync(log);
+      child.unref();
+      pids[c.name] = child.pid!;
+      writeFileSync(pidFile(runDir), JSON.stringify(pids));
+      const began = Date.now();
+      let exited = false;
+      child.on('exit', () => (exited = true));
+      return waitReady(c.ready, options.timeoutMs ?? 120_000, () => !exited).then(
+        () => { readyAfterMs[c.name] = Date.now() - began; },
+        (error: Error) => { throw new Error(`${c.name}: ${error.message}; see ${join(runDir, 'logs', `${c.name}.log`)}`); },
+      );
+    };
+    // Backends first, then the pipeline that sends to them.
+    await Promise.all(all.filter((c) => c.name !== 'alloy').map(start));
+    await start(all.find((c) => c.name === 'alloy')!);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { runDir, pids, readyAfterMs, stop };
+}
+
+async function stopPids(pids: Record<string, number>, graceMs = 15_000): Promise<void> {
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  // The pipeline first, so it can flush to the backends while they are still up.
+  const order = ['alloy', 'tempo', 'loki', 'prometheus'].filter((n) => pids[n]);
+  for (const name of order) {
+    const pid = pids[name];
+    if (!alive(pid)) continue;
+    process.kill(pid, 'SIGTERM');
+    const deadline = Date.now() + graceMs;
+    while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    if (alive(pid)) process.kill(pid, 'SIGKILL');
+  }
+}
+
+export async function stopStack(runDir = join(ROOT, '.stack-run')): Promise<void> {
+  if (!existsSync(pidFile(runDir))) return;
+  await stopPids(JSON.parse(readFileSync(pidFile(runDir), 'utf8')));
+  rmSync(pidFile(runDir), { force: true });
+}
+
+if (import.meta.main) {
+  const command = process.argv[2];
+  if (command === 'up') {
+    const stack = await startStack(undefined, { keepData: process.argv.includes('--keep-data') });
+    for (const [name, ms] of Object.entries(stack.readyAfterMs)) console.log(`stack: ${name} ready in ${(ms / 1000).toFixed(1)} s (pid ${stack.pids[name]})`);
+    console.log(`stack: logs in ${join(stack.runDir, 'logs')}; OTLP on ${endpoints.otlpHttp}; Prometheus ${endpoints.prometheus}, Loki ${endpoints.loki}, Tempo ${endpoints.tempo}, Alloy ${endpoints.alloy}`);
+  } else if (command === 'down') {
+    await stopStack();
+    console.log('stack: stopped');
+  } else {
+    console.error('usage: node stack/native.ts up [--keep-data] | down');
+    process.exit(2);
+  }
+}
