@@ -1,0 +1,24 @@
+# syntax=docker/dockerfile:1
+# The ingestor image: production dependencies only, TypeScript run directly by Node 24 (type
+# stripping, no build step), as the unprivileged `node` user.
+FROM node:24.21.0-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+
+FROM node:24.21.0-slim
+ENV NODE_ENV=production \
+    PORT=8080 \
+    DATA_DIR=/data
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json ./
+COPY service/src ./service/src
+RUN mkdir -p /data && chown node:node /data
+USER node
+EXPOSE 8080
+VOLUME ["/data"]
+HEALTHCHECK --interval=10s --timeout=3s --start-period=15s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:8080/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# SIGTERM reaches node directly (exec form): it drains requests and flushes telemetry.
+CMD ["node", "--import", "./service/src/telemetry/sdk.ts", "service/src/main.ts"]
