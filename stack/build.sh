@@ -68,9 +68,11 @@ build_loki() {
 
 build_tempo() {
   local src; src=$(prepare "tempo-$TEMPO_VERSION" "$TEMPO_MODULE")
-  # Tempo 1.5 pins a golang.org/x/net that reaches syscall internals through go:linkname, which
-  # Go >= 1.23 refuses unless the linker check is turned off.
-  (cd "$src" && CGO_ENABLED=0 go build -trimpath -ldflags=-checklinkname=0 -o "$cache/bin/tempo-$TEMPO_VERSION" ./cmd/tempo)
+  # Tempo 1.5 must be built with the Go it was released for: from Go 1.21 packages initialise in
+  # import-path order, so gRPC's proto codec registers after Tempo's gogo codec and replaces it
+  # (the distributor then panics on its first push), and Go >= 1.23 also refuses the go:linkname
+  # use of its golang.org/x/net. `go` fetches that toolchain through the module proxy.
+  (cd "$src" && CGO_ENABLED=0 GOTOOLCHAIN="$TEMPO_GO_TOOLCHAIN" go build -trimpath -o "$cache/bin/tempo-$TEMPO_VERSION" ./cmd/tempo)
 }
 
 build_alloy() {

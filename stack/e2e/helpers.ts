@@ -54,9 +54,12 @@ export async function lokiQuery(query: string, sinceMs: number): Promise<Array<{
   return body.data.result;
 }
 
-/** Resident memory of a process in MiB, from /proc. */
+/** Resident memory of a process in MiB, from /proc; NaN when it is gone. */
 export function rssMiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return Math.round(kb / 1024);
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024);
+  } catch {
+    return NaN;
+  }
 }
