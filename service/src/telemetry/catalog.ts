@@ -29,6 +29,12 @@ export interface MetricDefinition {
   attributes: readonly string[];
   buckets?: readonly number[];
   source: MetricSource;
+  /**
+   * The Prometheus metric family name, for metrics that do not reach Prometheus through its OTLP
+   * receiver and so are not named by its translation: k6 remote write writes `k6_<metric>_p95`
+   * for a trend in seconds, with no unit suffix. The kind suffix (`_total`, `_bucket`) is still added.
+   */
+  promName?: string;
 }
 
 export interface PrometheusNames {
@@ -51,9 +57,9 @@ export function prometheusLabel(attribute: string): string {
 }
 
 export function prometheusNames(def: MetricDefinition): PrometheusNames {
-  let base = def.name.replace(/[^A-Za-z0-9_:]/g, '_');
+  let base = def.promName ?? def.name.replace(/[^A-Za-z0-9_:]/g, '_');
   const suffix = def.unit === '1' ? (def.kind === 'gauge' ? 'ratio' : '') : (UNIT_SUFFIX[def.unit] ?? '');
-  if (suffix && !base.endsWith(`_${suffix}`)) base += `_${suffix}`;
+  if (!def.promName && suffix && !base.endsWith(`_${suffix}`)) base += `_${suffix}`;
   const labels = Object.fromEntries(def.attributes.map((a) => [a, prometheusLabel(a)]));
   if (def.kind === 'counter') return { base, series: `${base}_total`, labels };
   if (def.kind === 'histogram') {
@@ -64,6 +70,56 @@ export function prometheusNames(def: MetricDefinition): PrometheusNames {
 
 function entry(def: MetricDefinition): CatalogEntry {
   return { ...def, prometheus: prometheusNames(def) };
+}
+
+type OtelcolSignal = 'spans' | 'metric_points' | 'log_records';
+/** The units the collector gives its per-signal item counters. */
+const OTELCOL_UNIT: Record<OtelcolSignal, string> = { spans: '{spans}', metric_points: '{datapoints}', log_records: '{records}' };
+
+/** Alloy's otelcol receiver counters (go.opentelemetry.io/collector/receiver/receiverhelper). */
+function alloyReceiver(outcome: 'accepted' | 'refused', signal: OtelcolSignal): CatalogEntry {
+  return entry({
+    name: `otelcol_receiver_${outcome}_${signal}`,
+    kind: 'counter',
+    unit: OTELCOL_UNIT[signal],
+    description: `Items (${signal}) ${outcome === 'accepted' ? 'pushed into' : 'refused by'} the Alloy pipeline at its OTLP receiver.`,
+    attributes: ['receiver', 'transport'],
+    source: 'alloy-self',
+  });
+}
+
+/** Alloy's otelcol exporter counters (go.opentelemetry.io/collector/exporter/exporterhelper). */
+function alloyExporter(outcome: 'sent' | 'send_failed', signal: OtelcolSignal): CatalogEntry {
+  return entry({
+    name: `otelcol_exporter_${outcome}_${signal}`,
+    kind: 'counter',
+    unit: OTELCOL_UNIT[signal],
+    description: `Items (${signal}) an Alloy exporter ${outcome === 'sent' ? 'delivered' : 'failed to deliver'}.`,
+    attributes: ['exporter'],
+    source: 'alloy-self',
+  });
+}
+
+/** Every k6 series from its Prometheus remote-write output: `k6_` prefix, all with the `testid` tag. */
+function k6(def: Omit<MetricDefinition, 'source' | 'promName'> & { promSuffix?: string }): CatalogEntry {
+  const { promSuffix, ...rest } = def;
+  return entry({
+    ...rest,
+    attributes: ['testid', ...def.attributes],
+    source: 'k6',
+    promName: `k6_${def.name}${promSuffix ? `_${promSuffix}` : ''}`,
+  });
+}
+
+/** A trend stat of http_req_duration (K6_PROMETHEUS_RW_TREND_STATS=p(95),p(99),max): a gauge in seconds. */
+function k6Trend(stat: 'p95' | 'p99' | 'max'): CatalogEntry {
+  return k6({
+    name: `http_req_duration_${stat}`,
+    kind: 'gauge',
+    unit: 's',
+    description: `k6 HTTP request duration, ${stat} since the test started, per tag set.`,
+    attributes: ['scenario', 'method', 'name', 'status', 'expected_response'],
+  });
 }
 
 /** Only some are named here: the others are written as Prometheus names (see `external`). */
@@ -179,6 +235,143 @@ export const catalog = {
     description: 'V8 heap used, by heap space.',
     attributes: ['v8js.heap.space.name'],
     source: 'ingestor-runtime',
+  }),
+
+  // From other components of the kit, for dashboards. For these, `attributes` are the labels the
+  // dashboards may select or group by. Alloy's and Prometheus's own metrics use the same naming
+  // rules as the OTLP translation (unit annotations add nothing, counters end in _total), so
+  // only k6's need `promName`.
+  spanDuration: entry({
+    name: 'traces.span.metrics.duration',
+    kind: 'histogram',
+    unit: 's',
+    description: "Span durations from Alloy's spanmetrics connector: sampled spans only, with exemplars (trace_id).",
+    attributes: ['service.name', 'span.name', 'span.kind', 'status.code', 'http.route', 'http.request.method', 'http.response.status_code'],
+    buckets: SECONDS_BUCKETS,
+    source: 'alloy-spanmetrics',
+  }),
+  spanCalls: entry({
+    name: 'traces.span.metrics.calls',
+    kind: 'counter',
+    unit: '',
+    description: "Spans counted by Alloy's spanmetrics connector (sampled spans only).",
+    attributes: ['service.name', 'span.name', 'span.kind', 'status.code', 'http.route', 'http.request.method', 'http.response.status_code'],
+    source: 'alloy-spanmetrics',
+  }),
+  alloyReceiverAcceptedSpans: alloyReceiver('accepted', 'spans'),
+  alloyReceiverAcceptedMetricPoints: alloyReceiver('accepted', 'metric_points'),
+  alloyReceiverAcceptedLogRecords: alloyReceiver('accepted', 'log_records'),
+  alloyReceiverRefusedSpans: alloyReceiver('refused', 'spans'),
+  alloyReceiverRefusedMetricPoints: alloyReceiver('refused', 'metric_points'),
+  alloyReceiverRefusedLogRecords: alloyReceiver('refused', 'log_records'),
+  alloyExporterSentSpans: alloyExporter('sent', 'spans'),
+  alloyExporterSentMetricPoints: alloyExporter('sent', 'metric_points'),
+  alloyExporterSentLogRecords: alloyExporter('sent', 'log_records'),
+  alloyExporterFailedSpans: alloyExporter('send_failed', 'spans'),
+  alloyExporterFailedMetricPoints: alloyExporter('send_failed', 'metric_points'),
+  alloyExporterFailedLogRecords: alloyExporter('send_failed', 'log_records'),
+  alloyExporterQueueSize: entry({
+    name: 'otelcol_exporter_queue_size',
+    kind: 'gauge',
+    unit: '{batches}',
+    description: "Batches waiting in an Alloy exporter's sending queue.",
+    attributes: ['exporter', 'data_type'],
+    source: 'alloy-self',
+  }),
+  alloyExporterQueueCapacity: entry({
+    name: 'otelcol_exporter_queue_capacity',
+    kind: 'gauge',
+    unit: '{batches}',
+    description: "Capacity of an Alloy exporter's sending queue.",
+    attributes: ['exporter', 'data_type'],
+    source: 'alloy-self',
+  }),
+  prometheusSamplesAppended: entry({
+    name: 'prometheus_tsdb_head_samples_appended',
+    kind: 'counter',
+    unit: '',
+    description: 'Samples appended to the Prometheus head block, by type (float, histogram).',
+    attributes: ['type'],
+    source: 'prometheus-self',
+  }),
+  prometheusHeadSeries: entry({
+    name: 'prometheus_tsdb_head_series',
+    kind: 'gauge',
+    unit: '',
+    description: 'Series in the Prometheus head block.',
+    attributes: [],
+    source: 'prometheus-self',
+  }),
+  prometheusHttpRequests: entry({
+    name: 'prometheus_http_requests',
+    kind: 'counter',
+    unit: '',
+    description: 'HTTP requests Prometheus served, by handler (/api/v1/otlp/v1/metrics, /api/v1/write, ...) and code.',
+    attributes: ['handler', 'code'],
+    source: 'prometheus-self',
+  }),
+  k6Vus: k6({ name: 'vus', kind: 'gauge', unit: '', description: 'k6 virtual users running.', attributes: [] }),
+  k6Iterations: k6({ name: 'iterations', kind: 'counter', unit: '', description: 'k6 iterations completed.', attributes: ['scenario'] }),
+  k6HttpReqs: k6({
+    name: 'http_reqs',
+    kind: 'counter',
+    unit: '',
+    description: 'HTTP requests k6 made; expected_response="false" marks the failed ones.',
+    attributes: ['scenario', 'method', 'name', 'status', 'expected_response'],
+  }),
+  k6HttpReqDurationP95: k6Trend('p95'),
+  k6HttpReqDurationP99: k6Trend('p99'),
+  k6HttpReqDurationMax: k6Trend('max'),
+  k6HttpReqFailed: k6({
+    name: 'http_req_failed',
+    kind: 'gauge',
+    unit: '1',
+    promSuffix: 'rate',
+    description: 'Share of failed k6 HTTP requests since the test started, per tag set.',
+    attributes: ['scenario', 'method', 'name', 'status', 'expected_response'],
+  }),
+  k6Checks: k6({
+    name: 'checks',
+    kind: 'gauge',
+    unit: '1',
+    promSuffix: 'rate',
+    description: 'Share of passed k6 checks since the test started, per check.',
+    attributes: ['scenario', 'check'],
+  }),
+
+  // ---- For the alert rules (rules/, generated into stack/prometheus/rules/). The Alloy exporter
+  // sent/send_failed counters above serve them too; these are the ones only the rules need. ----
+  alloyExporterEnqueueFailedSpans: entry({
+    name: 'otelcol_exporter_enqueue_failed_spans',
+    kind: 'counter',
+    unit: '{spans}',
+    description: 'Spans an Alloy exporter dropped because its sending queue was full.',
+    attributes: ['exporter'],
+    source: 'alloy-self',
+  }),
+  alloyExporterEnqueueFailedMetricPoints: entry({
+    name: 'otelcol_exporter_enqueue_failed_metric_points',
+    kind: 'counter',
+    unit: '{datapoints}',
+    description: 'Metric points an Alloy exporter dropped because its sending queue was full.',
+    attributes: ['exporter'],
+    source: 'alloy-self',
+  }),
+  alloyExporterEnqueueFailedLogRecords: entry({
+    name: 'otelcol_exporter_enqueue_failed_log_records',
+    kind: 'counter',
+    unit: '{records}',
+    description: 'Log records an Alloy exporter dropped because its sending queue was full.',
+    attributes: ['exporter'],
+    source: 'alloy-self',
+  }),
+  alloyUp: entry({
+    name: 'up',
+    kind: 'gauge',
+    unit: '',
+    description: 'Set by the scrape of the Alloy self metrics (job="alloy") and remote-written with them: absent when Alloy or its remote write is down.',
+    attributes: [],
+    source: 'alloy-self',
   }),
 } as const satisfies Record<string, CatalogEntry>;
 
