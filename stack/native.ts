@@ -42,7 +42,12 @@ interface Component {
   ready: string;
 }
 
-export function components(runDir: string): Component[] {
+export interface StackOptions {
+  /** Prometheus config file; tests pass a copy with extra rule files (rules/e2e/config.ts). */
+  prometheusConfig?: string;
+}
+
+export function components(runDir: string, options: StackOptions = {}): Component[] {
   const data = (name: string) => {
     const dir = join(runDir, 'data', name);
     mkdirSync(dir, { recursive: true });
@@ -53,7 +58,7 @@ export function components(runDir: string): Component[] {
       name: 'prometheus',
       command: binary('prometheus'),
       args: [
-        `--config.file=${join(ROOT, 'stack/prometheus/prometheus.yml')}`,
+        `--config.file=${options.prometheusConfig ?? join(ROOT, 'stack/prometheus/prometheus.yml')}`,
         `--storage.tsdb.path=${data('prometheus')}`,
         '--web.listen-address=127.0.0.1:9090',
         '--web.enable-otlp-receiver',
@@ -120,14 +125,14 @@ export interface RunningStack {
 const pidFile = (runDir: string) => join(runDir, 'pids.json');
 
 /** Starts the stack in `runDir` (fresh data unless `keepData`); resolves when every part is ready. */
-export async function startStack(runDir = join(ROOT, '.stack-run'), options: { keepData?: boolean; timeoutMs?: number } = {}): Promise<RunningStack> {
+export async function startStack(runDir = join(ROOT, '.stack-run'), options: StackOptions & { keepData?: boolean; timeoutMs?: number } = {}): Promise<RunningStack> {
   if (!options.keepData) rmSync(join(runDir, 'data'), { recursive: true, force: true });
   mkdirSync(join(runDir, 'logs'), { recursive: true });
   const pids: Record<string, number> = {};
   const readyAfterMs: Record<string, number> = {};
   const stop = () => stopPids(pids);
   try {
-    const all = components(runDir);
+    const all = components(runDir, options);
     for (const c of all) {
       if (!existsSync(c.command)) throw new Error(`${c.command} is missing: run \`npm run stack:build\` first`);
     }

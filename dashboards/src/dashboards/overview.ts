@@ -15,7 +15,9 @@ const spans = histogram(catalog.spanDuration);
 /** The selected instances and routes of the HTTP histogram. */
 const HTTP = `${INGESTOR}, http_route=~"$route"`;
 const requests = (extra = '', by = '') => `sum${by}(rate(${http.count}{${HTTP}${extra}}[$__rate_interval]))`;
-const ratio = (status: string, by = '') => `${requests(`, http_response_status_code=~"${status}"`, by)} / ${requests('', by)}`;
+/** Errors over all requests; `or <all> * 0` gives a route without errors a 0 line instead of none. */
+const ratio = (status: string, by = '') =>
+  `(${requests(`, http_response_status_code=~"${status}"`, by)} or ${requests('', by)} * 0) / ${requests('', by)}`;
 const quantile = (q: number, by: string) => `histogram_quantile(${q}, sum by (le${by}) (rate(${http.bucket}{${HTTP}}[$__rate_interval])))`;
 
 export function overviewDashboard(): dashboard.Dashboard {
@@ -73,7 +75,7 @@ export function overviewDashboard(): dashboard.Dashboard {
     }))
     .withPanel(timeseriesPanel({
       title: 'Error ratio by route',
-      description: 'Share of requests per route answered 5xx (server errors) and 4xx (client errors). A route without errors draws no line.',
+      description: 'Share of requests per route answered 5xx (server errors) and 4xx (client errors). A route without errors draws a line at 0.',
       unit: units.PercentUnit,
       min: 0,
       thresholds: [[null, 'green'], [0.05, 'red']],

@@ -22,6 +22,16 @@ const dropped: PerSignal = [
   catalog.alloyExporterEnqueueFailedSpans, catalog.alloyExporterEnqueueFailedMetricPoints, catalog.alloyExporterEnqueueFailedLogRecords,
 ];
 
+/**
+ * Items an exporter could not even queue. The collector creates these counters on the first drop,
+ * so `or <sent> * 0` shows each exporter at 0 until then instead of an empty panel.
+ */
+function droppedPerSignal() {
+  return dropped.map((e, i) => prom(
+    `sum by (exporter) (rate(${e.prometheus.series}{${ALLOY}}[$__rate_interval])) or sum by (exporter) (rate(${sent[i].prometheus.series}{${ALLOY}}[$__rate_interval])) * 0`,
+    `${SIGNALS[i]} dropped {{exporter}}`));
+}
+
 /** One query per signal: `sum by (<by>) (rate(<counter>[$__rate_interval]))`. */
 function perSignal(entries: PerSignal, by: string, legend: string) {
   return entries.map((e, i) => prom(`sum by (${by}) (rate(${e.prometheus.series}{${ALLOY}}[$__rate_interval]))`,
@@ -67,7 +77,7 @@ export function pipelineDashboard(): dashboard.Dashboard {
       description: 'Items per second an exporter failed to deliver (otelcol_exporter_send_failed_*: a backend is down or refusing, retried) or could not even queue (otelcol_exporter_enqueue_failed_*: queue full, dropped). Anything above zero is worth a look.',
       unit: units.CountsPerSecond,
       thresholds: [[null, 'green'], [0.001, 'red']],
-      queries: [...perSignal(failed, 'exporter', ' {{exporter}}'), ...perSignal(dropped, 'exporter', ' dropped {{exporter}}')],
+      queries: [...perSignal(failed, 'exporter', ' {{exporter}}'), ...droppedPerSignal()],
     }))
     .withPanel(timeseriesPanel({
       title: 'Exporter queue fill',

@@ -1,0 +1,55 @@
+// The load generator: one autocannon run against the ingestor, in its own process (bench/run.ts
+// pins it to the other core). Prints one JSON line: requests/s, records/s, latency, errors.
+//
+//   node bench/load.ts <url> <single|batch> <connections> <seconds> [overallRate]
+import autocannon from 'autocannon';
+
+const [url, kind, connections, seconds, rate] = process.argv.slice(2);
+const BATCH = 100;
+const run = `${process.pid.toString(36)}${Date.now().toString(36)}`;
+const currencies = ['USD', 'EUR', 'GBP', 'JPY'];
+const regions = ['na', 'eu', 'apac', 'latam', 'mea'];
+let n = 0;
+
+/** A valid transaction with a unique id; amounts stay under the fraud threshold, customers spread. */
+function transaction(): Record<string, unknown> {
+  const i = n++;
+  return {
+    transaction_id: `b-${run}-${i}`,
+    timestamp: new Date().toISOString(),
+    account_id: `acc-${i % 5000}`,
+    customer_id: `cust-${i % 100000}`,
+    amount: 10 + (i % 900),
+    currency: currencies[i % currencies.length],
+    transaction_type: 'purchase',
+    region: regions[i % regions.length],
+    channel: 'web',
+  };
+}
+
+const result = await autocannon({
+  url,
+  connections: Number(connections),
+  duration: Number(seconds),
+  ...(rate ? { overallRate: Number(rate) } : {}),
+  requests: [{
+    method: 'POST',
+    path: kind === 'batch' ? '/v1/transactions/batch' : '/v1/transactions',
+    headers: { 'content-type': 'application/json' },
+    setupRequest: (request) => ({
+      ...request,
+      body: JSON.stringify(kind === 'batch' ? { records: Array.from({ length: BATCH }, transaction) } : transaction()),
+    }),
+  }],
+});
+
+const ok = result['2xx'];
+const perRequest = kind === 'batch' ? BATCH : 1;
+console.log(JSON.stringify({
+  requestsPerSecond: ok / result.duration,
+  recordsPerSecond: (ok * perRequest) / result.duration,
+  p50Ms: result.latency.p50,
+  p99Ms: result.latency.p99,
+  non2xx: result.non2xx,
+  errors: result.errors + result.timeouts,
+}));
