@@ -31,12 +31,14 @@ interface Mode {
   needsCollector: boolean;
 }
 
-const SDK = ['--import', './service/src/telemetry/sdk.ts'];
+/** The heap flags of `npm start` and the Dockerfile, in every mode. */
+const HEAP = ['--max-old-space-size=128', '--max-semi-space-size=8'];
+const SDK = [...HEAP, '--import', './service/src/telemetry/sdk.ts'];
 const MODES: Mode[] = [
   { name: 'default', description: 'telemetry on, default sampler (parent-based, 10%), exporting to Alloy', nodeArgs: SDK, env: {}, needsCollector: true },
   { name: 'all-sampled', description: 'telemetry on, every trace sampled (always_on)', nodeArgs: SDK, env: { OTEL_TRACES_SAMPLER: 'always_on' }, needsCollector: true },
   { name: 'sdk-disabled', description: 'OTEL_SDK_DISABLED=true (SDK module loaded, starts nothing)', nodeArgs: SDK, env: { OTEL_SDK_DISABLED: 'true' }, needsCollector: false },
-  { name: 'no-telemetry', description: 'no SDK module, no HTTP telemetry hooks (API calls stay no-ops)', nodeArgs: [], env: { INGEST_HTTP_TELEMETRY: 'false' }, needsCollector: false },
+  { name: 'no-telemetry', description: 'no SDK module, no HTTP telemetry hooks (API calls stay no-ops)', nodeArgs: HEAP, env: { INGEST_HTTP_TELEMETRY: 'false' }, needsCollector: false },
 ];
 const CEILING: Mode = { name: 'harness-ceiling', description: 'bare node:http server answering 201 (bench/bare-server.ts)', entry: 'bench/bare-server.ts', nodeArgs: [], env: {}, needsCollector: false };
 

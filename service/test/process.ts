@@ -24,7 +24,7 @@ export interface RunningService {
 
 export async function startServiceProcess(env: Record<string, string>): Promise<RunningService> {
   const port = Number(env.PORT) || (await freePort());
-  const child = spawn(process.execPath, ['--import', './service/src/telemetry/sdk.ts', 'service/src/main.ts'], {
+  const child = spawn(process.execPath, ['--max-old-space-size=128', '--max-semi-space-size=8', '--import', './service/src/telemetry/sdk.ts', 'service/src/main.ts'], {
     cwd: root,
     env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'warn', OTEL_SDK_DISABLED: 'true', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],

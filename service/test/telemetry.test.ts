@@ -119,14 +119,14 @@ describe('traces', () => {
   it('marks the server span ERROR for a 5xx', async () => {
     spans.reset();
     const tp = `00-${'d'.repeat(32)}-${PARENT}-01`;
-    const find = svc.store.find.bind(svc.store);
-    svc.store.find = () => { throw new Error('disk on fire'); };
+    const findMany = svc.store.findMany.bind(svc.store);
+    svc.store.findMany = () => { throw new Error('disk on fire'); };
     try {
       const res = await send('/v1/transactions', helpers.transaction(), { traceparent: tp });
       assert.equal(res.statusCode, 500);
       assert.doesNotMatch(res.body, /disk on fire|at /, 'no internals in the response');
     } finally {
-      svc.store.find = find;
+      svc.store.findMany = findMany;
     }
     const server = serverSpanOf(byTrace('d'.repeat(32)));
     assert.equal(server.status.code, SpanStatusCode.ERROR);

@@ -107,13 +107,14 @@ export class Ingestor {
 
     // Idempotency and scoring, then enqueue, without yielding in between (see top of file).
     const fresh = inSpanSync('fraud.score', { 'app.record.type': kind.type }, (span) => {
+      const existingById = store.findMany(kind.type, valid.map(({ record }) => kind.id(record)));
       const seen = new Map<string, string>(); // ids of this batch: the first occurrence wins
       const toStore: Array<{ index: number; stored: StoredRecord; record: any }> = [];
       let flagged = 0;
       for (const { index, record } of valid) {
         const id = kind.id(record);
         const payload = canonicalJson(kind, record);
-        const existing = store.find(kind.type, id);
+        const existing = existingById.get(id);
         const earlier = existing?.payload ?? seen.get(id);
         if (earlier !== undefined) {
           if (earlier === payload) {

@@ -50,6 +50,7 @@ export class SqliteStore implements RecordStore {
   private readonly db: DatabaseSync;
   private readonly insert: StatementSync;
   private readonly select: StatementSync;
+  private readonly selectMany: StatementSync;
   private readonly queue: Pending[] = [];
   private readonly pendingById = new Map<string, StoredRecord>();
   private readonly committed: Record<RecordType, number> = { transaction: 0, claim: 0 };
@@ -88,6 +89,10 @@ export class SqliteStore implements RecordStore {
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
     this.select = this.db.prepare('SELECT * FROM records WHERE record_type = ? AND id = ?');
+    // One query for a whole batch: the ids go in as a JSON array, unpacked by json_each.
+    this.selectMany = this.db.prepare(
+      'SELECT * FROM records WHERE record_type = ? AND id IN (SELECT value FROM json_each(?))',
+    );
     for (const row of this.db.prepare('SELECT record_type, count(*) AS n FROM records GROUP BY record_type').all()) {
       this.committed[row.record_type as RecordType] = Number(row.n);
     }
@@ -97,8 +102,20 @@ export class SqliteStore implements RecordStore {
     return this.queue.length;
   }
 
-  find(type: RecordType, id: string): StoredRecord | undefined {
-    return this.pendingById.get(key(type, id)) ?? this.get(type, id);
+  findMany(type: RecordType, ids: readonly string[]): Map<string, StoredRecord> {
+    const found = new Map<string, StoredRecord>();
+    if (ids.length === 1) {
+      const one = this.get(type, ids[0]);
+      if (one) found.set(one.id, one);
+    } else if (ids.length > 1) {
+      for (const row of this.selectMany.all(type, JSON.stringify(ids)) as unknown as Row[]) found.set(row.id, fromRow(row));
+    }
+    // Records waiting for their commit are not in the table yet.
+    for (const id of ids) {
+      const pending = this.pendingById.get(key(type, id));
+      if (pending) found.set(id, pending);
+    }
+    return found;
   }
 
   get(type: RecordType, id: string): StoredRecord | undefined {

@@ -20,8 +20,8 @@ export interface CommitObserver {
 }
 
 export interface RecordStore {
-  /** A committed or pending record with this id, for idempotency checks. */
-  find(type: RecordType, id: string): StoredRecord | undefined;
+  /** The committed or pending records among these ids, by id, for idempotency checks. */
+  findMany(type: RecordType, ids: readonly string[]): Map<string, StoredRecord>;
   /** A committed record, for reads. */
   get(type: RecordType, id: string): StoredRecord | undefined;
   /** Resolves once the record is durably committed; rejects if the commit failed. */
