@@ -20,8 +20,20 @@ export function markFailed(span: Span, error: unknown): void {
   span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
 }
 
+/**
+ * The active span when it is not recording (its request was not sampled), so children need not be
+ * created: under the parent-based sampler they would not be recorded either, and creating them
+ * (ids, context, objects) is most of what tracing costs an unsampled request (docs/benchmarks.md).
+ */
+function unsampledParent(): Span | undefined {
+  const active = trace.getActiveSpan();
+  return active && !active.isRecording() ? active : undefined;
+}
+
 /** Runs `fn` in a child span of the active one; a thrown error is recorded and marks it ERROR. */
 export async function inSpan<T>(name: string, attributes: Attributes, fn: (span: Span) => Promise<T> | T): Promise<T> {
+  const parent = unsampledParent();
+  if (parent) return fn(parent);
   return tracer().startActiveSpan(name, { attributes }, async (span) => {
     try {
       return await fn(span);
@@ -36,6 +48,8 @@ export async function inSpan<T>(name: string, attributes: Attributes, fn: (span:
 
 /** The synchronous variant, for steps that never wait. */
 export function inSpanSync<T>(name: string, attributes: Attributes, fn: (span: Span) => T): T {
+  const parent = unsampledParent();
+  if (parent) return fn(parent);
   return tracer().startActiveSpan(name, { attributes }, (span) => {
     try {
       return fn(span);
