@@ -1,5 +1,5 @@
-// API keys for /v1/*: `Authorization: Bearer <key>` or `x-api-key: <key>`, compared in constant
-// time against every configured key. Health and documentation endpoints stay open.
+// API keys for the /v1/* routes: `Authorization: Bearer <key>` or `x-api-key: <key>`, compared in
+// constant time against every configured key. Health and documentation endpoints stay open.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
@@ -30,7 +30,12 @@ async function auth(app: FastifyInstance, options: { apiKeys: string[] }) {
   if (options.apiKeys.length === 0) return;
   const keyDigests = options.apiKeys.map(digest);
   app.addHook('onRequest', async (request, reply) => {
-    if (!request.url.startsWith('/v1/')) return;
+    // Decided by the route that matched, not by the raw URL: the router also matches a
+    // percent-encoded path (/%761/transactions) and an absolute-form target
+    // (POST http://host/v1/transactions), which a prefix test on request.url let through keyless.
+    // An unmatched /v1/ path needs a key too, as before: without one it gets 401, not 404.
+    const path = request.is404 ? request.url : request.routeOptions.url;
+    if (!path?.startsWith('/v1/')) return;
     const key = presentedKey(request.headers);
     if (key !== undefined && keyMatches(key, keyDigests)) return;
     return sendProblem(request, reply, {

@@ -15,6 +15,8 @@ const FASTIFY_TYPES: Record<string, string> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'malformed-body',
   FST_ERR_CTP_EMPTY_TYPE: 'unsupported-media-type',
   FST_ERR_CTP_INVALID_TYPE: 'unsupported-media-type',
+  FST_ERR_BAD_URL: 'malformed-url',
+  FST_ERR_MAX_PARAM_LENGTH: 'uri-too-long',
 };
 
 export function sendProblem(
@@ -48,6 +50,13 @@ export function problemOf(error: FastifyError | HttpProblem | Error) {
   }
   if (status === 503) return { status, type: 'unavailable', detail: 'The service is unavailable; retry later' };
   return { status: 500, type: 'internal', detail: 'An unexpected error occurred; it has been logged' };
+}
+
+/** Fastify's `frameworkErrors` option: errors of the router, raised before any route or hook runs. */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const problem = problemOf(error);
+  if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
+  sendProblem(request, reply, problem);
 }
 
 async function problems(app: FastifyInstance) {

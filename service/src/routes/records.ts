@@ -12,7 +12,7 @@ import { BatchRequest } from '../schemas/records.ts';
 import {
   BatchResponse,
   IngestAccepted,
-  Problem,
+  problemResponses,
   StoredClaim,
   StoredTransaction,
   type BatchItemResult,
@@ -26,7 +26,12 @@ export interface RecordRoutesOptions {
   batchMaxRecords: number;
 }
 
-const problems = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, Problem]));
+/** 201: the answer of a newly stored record, with where to read it back. */
+const Created = {
+  description: 'Accepted and stored',
+  headers: { location: { type: 'string', description: 'Where to read the record back' } },
+  content: { 'application/json': { schema: IngestAccepted } },
+};
 
 /** Leaves the record to the pipeline's validator. */
 const recordsValidatedLater: FastifySchemaCompiler<unknown> = () => (value) => ({ value });
@@ -43,7 +48,7 @@ export default async function recordRoutes(app: FastifyInstance, options: Record
       summary: `Ingest one ${kind.type}`,
       tags,
       body: kind.schema,
-      response: { 201: IngestAccepted, 200: IngestAccepted, ...problems(400, 401, 409, 413, 415, 503) },
+      response: { 201: Created, 200: IngestAccepted, ...problemResponses(400, 401, 409, 413, 415, 500, 503) },
     },
     validatorCompiler: recordsValidatedLater,
     // A body that cannot be parsed is a rejected record too: count it before answering.
@@ -76,7 +81,7 @@ export default async function recordRoutes(app: FastifyInstance, options: Record
       summary: `Ingest up to ${options.batchMaxRecords} ${kind.plural}; one result per record`,
       tags,
       body: BatchRequest(kind.schema as never, options.batchMaxRecords),
-      response: { 200: BatchResponse, ...problems(400, 401, 413, 415, 503) },
+      response: { 200: BatchResponse, ...problemResponses(400, 401, 413, 415, 500, 503) },
     },
     validatorCompiler: () => envelope,
   }, async (request) => {
@@ -92,7 +97,7 @@ export default async function recordRoutes(app: FastifyInstance, options: Record
       summary: `Read a stored ${kind.type} with its fraud result`,
       tags,
       params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) }),
-      response: { 200: kind.type === 'transaction' ? StoredTransaction : StoredClaim, ...problems(400, 401, 404) },
+      response: { 200: kind.type === 'transaction' ? StoredTransaction : StoredClaim, ...problemResponses(400, 401, 404, 414, 500, 503) },
     },
   }, async (request, reply) => {
     const { id } = request.params as { id: string };
