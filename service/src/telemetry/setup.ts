@@ -2,7 +2,6 @@
 // runtime metrics and the pino log bridge. sdk.ts calls it with the environment; tests call it
 // with in-memory exporters.
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { context, diag, DiagConsoleLogger, DiagLogLevel, logs, metrics, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
@@ -13,20 +12,19 @@ import { defaultResource, detectResources, envDetector, resourceFromAttributes, 
 import { BatchLogRecordProcessor, LoggerProvider, type LogRecordExporter, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { MeterProvider, type IMetricReader } from '@opentelemetry/sdk-metrics';
 import { BatchSpanProcessor, TracerProvider, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import { serviceVersion } from '../version.ts';
 import { samplerFromEnv } from './sampler.ts';
 
 type Env = Record<string, string | undefined>;
 
 export const DEFAULT_SERVICE_NAME = 'ingestor';
 
-const packageVersion = (): string =>
-  JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')).version;
 
 export function buildResource(env: Env): Resource {
   const own = resourceFromAttributes({
     'service.name': env.OTEL_SERVICE_NAME || DEFAULT_SERVICE_NAME,
     'service.namespace': 'observability-kit',
-    'service.version': packageVersion(),
+    'service.version': serviceVersion(),
     'service.instance.id': randomUUID(),
     'deployment.environment.name': env.DEPLOYMENT_ENVIRONMENT || 'development',
   });
