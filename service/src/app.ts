@@ -4,7 +4,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { maxHeaderSize } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
-import { VelocityWindow } from './fraud/velocity.ts';
+import { velocityWindowFor, type VelocityWindow } from './fraud/velocity.ts';
 import { Ingestor } from './ingest/ingest.ts';
 import { claimKind, transactionKind } from './ingest/kinds.ts';
 import { createLogger } from './logger.ts';
@@ -53,13 +53,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(problems);
   await app.register(httpTelemetry, { enabled: options.httpTelemetry !== false });
   await app.register(openapi, { version: serviceVersion() });
-  await app.register(pressure, { maxEventLoopDelayMs: config.maxEventLoopDelayMs, retryAfterSeconds: config.retryAfterSeconds });
+  await app.register(pressure, {
+    maxInFlight: config.maxInFlightRequests,
+    maxInFlightBytes: config.maxInFlightBytes,
+    bodyLimitBytes: config.bodyLimitBytes,
+    maxEventLoopDelayMs: config.maxEventLoopDelayMs,
+    maxHeapUsedBytes: config.maxHeapUsedBytes,
+    retryAfterSeconds: config.retryAfterSeconds,
+  });
   await app.register(auth, { apiKeys: config.apiKeys });
 
   const ingestor = new Ingestor({
     store,
     metrics: options.metrics ?? new IngestMetrics(() => store.counts()),
-    velocity: options.velocity ?? new VelocityWindow({ windowSeconds: config.fraud.velocityWindowSeconds }),
+    velocity: options.velocity ?? velocityWindowFor(config.fraud),
     fraud: config.fraud,
     maxPendingRecords: config.maxPendingRecords,
     retryAfterSeconds: config.retryAfterSeconds,

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp } from './app.ts';
 import type { Config } from './config.ts';
-import { VelocityWindow } from './fraud/velocity.ts';
+import { velocityWindowFor } from './fraud/velocity.ts';
 import { SqliteStore } from './store/sqlite-store.ts';
 import { IngestMetrics } from './telemetry/metrics.ts';
 
@@ -24,7 +24,7 @@ export async function createService(config: Config, options: { logger?: Logger; 
   metrics = new IngestMetrics(() => store.counts());
 
   // Warm the velocity rule with what arrived in the last window, so a restart does not reset it.
-  const velocity = new VelocityWindow({ windowSeconds: config.fraud.velocityWindowSeconds });
+  const velocity = velocityWindowFor(config.fraud);
   for (const r of store.recent(Date.now() - config.fraud.velocityWindowSeconds * 1000)) velocity.observe(r.customerId, r.timestampMs);
 
   const app = await buildApp({ config, store, metrics, velocity, logger: options.logger, httpTelemetry: options.httpTelemetry });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../src/config.ts';
 import { reportDelayDays, scoreClaim, scoreTransaction } from '../src/fraud/rules.ts';
-import { VelocityWindow } from '../src/fraud/velocity.ts';
+import { VelocityWindow, velocityWindowFor } from '../src/fraud/velocity.ts';
 import { claim, transaction } from './helpers.ts';
 
 const thresholds = loadConfig({}).fraud;
@@ -57,6 +57,21 @@ describe('velocity window', () => {
   it('stays bounded in customers', () => {
     const window = new VelocityWindow({ windowSeconds: 60, maxCustomers: 100 });
     for (let i = 0; i < 1000; i++) window.observe(`c${i}`, t0);
-    assert.equal(window.customers, 100);
+    assert.ok(window.customers <= 100 && window.customers > 90, `${window.customers} customers`);
+    // The most recently seen are kept: c999 still counts its earlier record.
+    assert.equal(window.observe('c999', t0 + 1), 2);
+    assert.equal(window.observe('c0', t0 + 1), 1, 'c0 was evicted long ago');
+  });
+
+  it('keeps one timestamp more than the rule needs per customer, however fast records arrive', () => {
+    const limits = { ...thresholds, velocityMaxRecords: 5, velocityWindowSeconds: 60 };
+    const window = velocityWindowFor(limits);
+    const counts: number[] = [];
+    for (let i = 0; i < 10_000; i++) counts.push(window.observe(`c${i % 10}`, t0 + i));
+    assert.equal(window.timestamps, 10 * 6, 'six timestamps for each of the 10 customers');
+    // The rule still sees the sixth record of a customer inside the window as over the limit.
+    assert.deepEqual(counts.slice(0, 60).filter((_, i) => i % 10 === 0), [1, 2, 3, 4, 5, 6]);
+    assert.ok(counts.slice(60).every((n) => n === 6));
+    assert.deepEqual(scoreTransaction(transaction({ amount: 1 }) as never, limits, counts[9_999]), ['velocity']);
   });
 });
