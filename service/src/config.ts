@@ -1,5 +1,6 @@
 // Every setting of the service comes from the environment, read and checked here once.
 // The README's configuration table lists the same variables; a test keeps the two in step.
+import { getHeapStatistics } from 'node:v8';
 
 export interface FraudThresholds {
   /** A transaction above this amount, in its currency's units, is flagged `high_amount`. */
@@ -24,8 +25,11 @@ export interface Config {
   /** Longest a request waits for its group commit to gather company, in milliseconds. */
   commitMaxDelayMs: number;
   commitMaxRecords: number;
-  /** Under-pressure limits: above them the service answers 503 with Retry-After. */
+  /** Load-shedding limits: above them the service answers 503 with Retry-After. */
+  maxInFlightRequests: number;
+  maxInFlightBytes: number;
   maxEventLoopDelayMs: number;
+  maxHeapUsedBytes: number;
   maxPendingRecords: number;
   retryAfterSeconds: number;
   shutdownTimeoutMs: number;
@@ -33,6 +37,11 @@ export interface Config {
 }
 
 type Env = Record<string, string | undefined>;
+
+/** 90% of the V8 heap limit (set by --max-old-space-size): shed load before the heap runs out. */
+function defaultMaxHeapUsedMb(): number {
+  return Math.floor((getHeapStatistics().heap_size_limit * 0.9) / 1024 / 1024);
+}
 
 export class ConfigError extends Error {}
 
@@ -67,7 +76,10 @@ export function loadConfig(env: Env = process.env): Config {
     batchMaxRecords: integer(env, 'BATCH_MAX_RECORDS', 1000, 1),
     commitMaxDelayMs: integer(env, 'STORE_COMMIT_MAX_DELAY_MS', 2),
     commitMaxRecords: integer(env, 'STORE_COMMIT_MAX_RECORDS', 5000, 1),
-    maxEventLoopDelayMs: integer(env, 'MAX_EVENT_LOOP_DELAY_MS', 1000),
+    maxInFlightRequests: integer(env, 'MAX_IN_FLIGHT_REQUESTS', 256),
+    maxInFlightBytes: integer(env, 'MAX_IN_FLIGHT_BYTES', 1024 * 1024),
+    maxEventLoopDelayMs: integer(env, 'MAX_EVENT_LOOP_DELAY_MS', 50),
+    maxHeapUsedBytes: integer(env, 'MAX_HEAP_USED_MB', defaultMaxHeapUsedMb()) * 1024 * 1024,
     maxPendingRecords: integer(env, 'MAX_PENDING_RECORDS', 20_000, 1),
     retryAfterSeconds: integer(env, 'RETRY_AFTER_SECONDS', 1, 1),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 1),

@@ -126,7 +126,7 @@ export function loadTestDashboard(): dashboard.Dashboard {
     .withRow(row('Ingestor: server side'))
     .withPanel(timeseriesPanel({
       title: 'Ingestor responses by status',
-      description: 'Responses per second the selected ingestor instances sent, by status code: 201/200 accepted, 400 invalid, 503 overloaded (under-pressure), 500 failures.',
+      description: 'Responses per second the selected ingestor instances sent, by status code: 201/200 accepted, 400 invalid, 503 overloaded (load shedding), 500 failures.',
       unit: units.RequestsPerSecond,
       stack: true,
       queries: [prom(`sum by (http_response_status_code) (rate(${http.count}{${INGESTOR}}[$__rate_interval]))`, '{{http_response_status_code}}')],

@@ -1,29 +1,97 @@
-// Load shedding: when the event loop lags past the limit, requests get 503 with Retry-After
-// instead of piling up; liveness stays answered so an orchestrator does not kill a busy service.
-import underPressure from '@fastify/under-pressure';
-import type { FastifyInstance } from 'fastify';
+// Load shedding. A request is refused with 503 and Retry-After, before its body is parsed, when
+//  - `maxInFlight` requests, or request bodies of `maxInFlightBytes` in all, are already being
+//    handled: past capacity, the excess is answered at once (a 503 costs a fraction of an ingest)
+//    so admitted requests keep a bounded latency (Little's law: work in flight / rate) and their
+//    parsed bodies a bounded share of the heap;
+//  - the event loop lags: requests then wait in the kernel before the service even sees them, so
+//    counting them in flight is not enough. Shedding until the lag clears drains that queue;
+//  - the V8 heap is nearly full: a 503 instead of running out of memory.
+// Liveness and readiness probes are never refused, so an orchestrator does not kill a busy service.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { EventLoopLag } from './event-loop-lag.ts';
 import { sendProblem } from './problems.ts';
 
 export interface PressureOptions {
+  /** Requests handled at once; 0 turns the limit off. */
+  maxInFlight: number;
+  /** Sum of the Content-Length of the requests handled at once; 0 turns the limit off. */
+  maxInFlightBytes: number;
+  /** The body limit, counted for a request that does not declare its length. */
+  bodyLimitBytes: number;
+  /** Smoothed event-loop lag (event-loop-lag.ts) above which requests are refused; 0 turns it off. */
   maxEventLoopDelayMs: number;
+  maxHeapUsedBytes: number;
   retryAfterSeconds: number;
 }
 
+const PROBES = new Set(['/healthz', '/readyz']);
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Body bytes this request holds against the in-flight limits; -1 when not admitted. */
+    admittedBytes: number;
+  }
+}
+
 async function pressure(app: FastifyInstance, options: PressureOptions) {
-  if (options.maxEventLoopDelayMs <= 0) return;
-  await app.register(underPressure, {
-    maxEventLoopDelay: options.maxEventLoopDelayMs,
-    retryAfter: options.retryAfterSeconds,
-    pressureHandler: (request, reply, type) => {
-      if (request.url === '/healthz') return;
+  const maxRequests = options.maxInFlight || Infinity;
+  const maxBytes = options.maxInFlightBytes || Infinity;
+  const maxLag = options.maxEventLoopDelayMs || Infinity;
+  const maxHeap = options.maxHeapUsedBytes || Infinity;
+  const monitor = new EventLoopLag();
+  monitor.start();
+  app.addHook('onClose', async () => monitor.stop());
+
+  let requests = 0;
+  let bytes = 0;
+
+  /** Why a request of `size` body bytes is refused now, or undefined when it is admitted. */
+  const refusal = (size: number): string | undefined => {
+    if (requests >= maxRequests) return 'too many requests in flight';
+    // A body bigger than the whole budget still gets in when nothing else is in flight.
+    if (bytes > 0 && bytes + size > maxBytes) return 'too many request bytes in flight';
+    if (monitor.lagMs > maxLag) return 'event loop lagging';
+    if (monitor.heapUsedBytes > maxHeap) return 'heap nearly full';
+    return undefined;
+  };
+
+  app.decorateRequest('admittedBytes', -1);
+  app.addHook('onRequest', (request, reply, done) => {
+    if (PROBES.has(request.url)) return done();
+    const declared = Number(request.headers['content-length'] ?? (request.headers['transfer-encoding'] ? NaN : 0));
+    const size = Number.isFinite(declared) && declared >= 0 ? Math.min(declared, options.bodyLimitBytes) : options.bodyLimitBytes;
+    const why = refusal(size);
+    if (why) {
+      // Answered here: done() is not called.
       sendProblem(request, reply, {
         status: 503,
         type: 'overloaded',
-        detail: `The service is overloaded (${type}); retry later`,
+        detail: `The service is overloaded (${why}); retry later`,
         headers: { 'retry-after': String(options.retryAfterSeconds) },
       });
-    },
+      return;
+    }
+    requests++;
+    bytes += size;
+    request.admittedBytes = size;
+    done();
+  });
+
+  // onResponse and onRequestAbort may both fire for one request: release it once.
+  const release = (request: FastifyRequest) => {
+    if (request.admittedBytes < 0) return;
+    requests--;
+    bytes -= request.admittedBytes;
+    request.admittedBytes = -1;
+  };
+  app.addHook('onResponse', (request: FastifyRequest, _reply: FastifyReply, done) => {
+    release(request);
+    done();
+  });
+  app.addHook('onRequestAbort', (request, done) => {
+    release(request);
+    done();
   });
 }
 
