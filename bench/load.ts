@@ -1,8 +1,12 @@
-// The load generator: one autocannon run against the ingestor, in its own process (bench/run.ts
-// pins it to the other core). Prints one JSON line: requests/s, records/s, latency, errors.
+// The load generator, in its own process (bench/run.ts pins it to the other core). Prints one
+// JSON line: requests/s, records/s, latency, errors.
 //
-//   node bench/load.ts <url> <single|batch> <connections> <seconds> [overallRate]
+//   node bench/load.ts <url> <single|batch> <connections> <seconds> [requests per second]
+//
+// Without a rate: autocannon, closed loop, as fast as the service answers (throughput).
+// With a rate: bench/paced.ts, open loop, evenly spaced arrivals (latency at a given load).
 import autocannon from 'autocannon';
+import { pacedLoad, percentile } from './paced.ts';
 
 const [url, kind, connections, seconds, rate] = process.argv.slice(2);
 const BATCH = 100;
@@ -27,29 +31,40 @@ function transaction(): Record<string, unknown> {
   };
 }
 
-const result = await autocannon({
-  url,
-  connections: Number(connections),
-  duration: Number(seconds),
-  ...(rate ? { overallRate: Number(rate) } : {}),
-  requests: [{
-    method: 'POST',
-    path: kind === 'batch' ? '/v1/transactions/batch' : '/v1/transactions',
-    headers: { 'content-type': 'application/json' },
-    setupRequest: (request) => ({
-      ...request,
-      body: JSON.stringify(kind === 'batch' ? { records: Array.from({ length: BATCH }, transaction) } : transaction()),
-    }),
-  }],
-});
-
-const ok = result['2xx'];
+const path = kind === 'batch' ? '/v1/transactions/batch' : '/v1/transactions';
+const body = () => JSON.stringify(kind === 'batch' ? { records: Array.from({ length: BATCH }, transaction) } : transaction());
 const perRequest = kind === 'batch' ? BATCH : 1;
-console.log(JSON.stringify({
-  requestsPerSecond: ok / result.duration,
-  recordsPerSecond: (ok * perRequest) / result.duration,
-  p50Ms: result.latency.p50,
-  p99Ms: result.latency.p99,
-  non2xx: result.non2xx,
-  errors: result.errors + result.timeouts,
-}));
+
+if (rate) {
+  const latencies: number[] = [];
+  let non2xx = 0;
+  const result = await pacedLoad({ url, path, body, rate: Number(rate), seconds: Number(seconds), connections: Number(connections) }, (answer) => {
+    if (answer.status >= 200 && answer.status < 300) latencies.push(answer.latencyMs);
+    else non2xx++;
+  });
+  latencies.sort((a, b) => a - b);
+  console.log(JSON.stringify({
+    requestsPerSecond: latencies.length / Number(seconds),
+    recordsPerSecond: (latencies.length * perRequest) / Number(seconds),
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    non2xx,
+    errors: result.errors,
+  }));
+} else {
+  const result = await autocannon({
+    url,
+    connections: Number(connections),
+    duration: Number(seconds),
+    requests: [{ method: 'POST', path, headers: { 'content-type': 'application/json' }, setupRequest: (request) => ({ ...request, body: body() }) }],
+  });
+  const ok = result['2xx'];
+  console.log(JSON.stringify({
+    requestsPerSecond: ok / result.duration,
+    recordsPerSecond: (ok * perRequest) / result.duration,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  }));
+}
