@@ -74,7 +74,7 @@ export function loadConfig(env: Env = process.env): Config {
     apiKeys: (env.INGEST_API_KEYS ?? '').split(',').map((key) => key.trim()).filter(Boolean),
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 1_048_576, 1),
     batchMaxRecords: integer(env, 'BATCH_MAX_RECORDS', 1000, 1),
-    commitMaxDelayMs: integer(env, 'STORE_COMMIT_MAX_DELAY_MS', 2),
+    commitMaxDelayMs: integer(env, 'STORE_COMMIT_MAX_DELAY_MS', 0),
     commitMaxRecords: integer(env, 'STORE_COMMIT_MAX_RECORDS', 5000, 1),
     maxInFlightRequests: integer(env, 'MAX_IN_FLIGHT_REQUESTS', 256),
     maxInFlightBytes: integer(env, 'MAX_IN_FLIGHT_BYTES', 1024 * 1024),

@@ -1,10 +1,19 @@
-// SQLite store with group commit. Requests add records to a queue; one flush per event-loop turn
-// writes everything queued in a single transaction, and its one fsync (WAL, synchronous=FULL)
-// acknowledges them all. Under load, batches grow by themselves while a commit is in progress.
+// SQLite store with group commit in a worker thread. Requests add records to a queue; whenever the
+// writer (sqlite-writer.ts) is free, everything queued goes to it as one group, written in one
+// transaction whose one fsync (WAL, synchronous=FULL) acknowledges them all. While it commits, the
+// main thread goes on handling requests and the next group gathers: under load, groups grow by
+// themselves, and the event loop never waits for the disk.
+//
+// Reads (idempotency lookups, GET) use the main thread's own connection: WAL lets it read what is
+// committed while the writer writes, and records still in the queue or in the group being
+// committed are found in `pendingById`, so a lookup never misses an accepted record.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { type DatabaseSync, type StatementSync } from 'node:sqlite';
+import { Worker } from 'node:worker_threads';
 import type { RecordType } from '../ingest/kinds.ts';
+import { openDatabase } from './sqlite-schema.ts';
+import type { GroupWritten, WriteGroup } from './sqlite-writer.ts';
 import type { CommitObserver, RecordStore, StoredRecord } from './store.ts';
 
 interface Pending {
@@ -15,8 +24,9 @@ interface Pending {
 
 export interface SqliteStoreOptions {
   dataDir: string;
-  /** 0 flushes on the next turn of the event loop; more waits that long to gather a bigger group. */
+  /** 0 sends a group to an idle writer on the next turn of the event loop; more waits that long. */
   commitMaxDelayMs?: number;
+  /** The largest group the writer gets at once. */
   commitMaxRecords?: number;
   onCommit?: CommitObserver;
 }
@@ -48,7 +58,7 @@ function fromRow(row: Row): StoredRecord {
 export class SqliteStore implements RecordStore {
   readonly path: string;
   private readonly db: DatabaseSync;
-  private readonly insert: StatementSync;
+  private readonly writer: Worker;
   private readonly select: StatementSync;
   private readonly selectMany: StatementSync;
   private readonly queue: Pending[] = [];
@@ -57,6 +67,12 @@ export class SqliteStore implements RecordStore {
   private readonly maxDelayMs: number;
   private readonly maxRecords: number;
   private readonly onCommit?: CommitObserver;
+  /** The group the writer is committing, if any. */
+  private writing: { id: number; group: Pending[] } | undefined;
+  private nextGroupId = 1;
+  /** Set when the writer thread failed: every later add is refused. */
+  private writerError: Error | undefined;
+  private whenIdle: (() => void) | undefined;
   private flushScheduled = false;
   private closed = false;
 
@@ -66,28 +82,13 @@ export class SqliteStore implements RecordStore {
     this.maxDelayMs = options.commitMaxDelayMs ?? 0;
     this.maxRecords = options.commitMaxRecords ?? 5000;
     this.onCommit = options.onCommit;
-    this.db = new DatabaseSync(this.path);
-    // WAL with synchronous=FULL: every commit is on disk before it returns, so a 2xx survives
-    // a crash or power loss, and readers never block the writer.
-    this.db.exec(`
-      PRAGMA journal_mode = WAL;
-      PRAGMA synchronous = FULL;
-      PRAGMA busy_timeout = 5000;
-      CREATE TABLE IF NOT EXISTS records (
-        record_type  TEXT    NOT NULL,
-        id           TEXT    NOT NULL,
-        customer_id  TEXT    NOT NULL,
-        timestamp_ms INTEGER NOT NULL,
-        payload      TEXT    NOT NULL,
-        fraud_rules  TEXT    NOT NULL,
-        received_at  TEXT    NOT NULL,
-        PRIMARY KEY (record_type, id)
-      );
-    `);
-    this.insert = this.db.prepare(
-      `INSERT INTO records (record_type, id, customer_id, timestamp_ms, payload, fraud_rules, received_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    );
+    this.db = openDatabase(this.path);
+    this.writer = new Worker(new URL('./sqlite-writer.ts', import.meta.url), { workerData: { path: this.path } });
+    this.writer.on('message', (written: GroupWritten) => this.written(written));
+    this.writer.on('error', (error) => this.writerFailed(error));
+    this.writer.on('exit', (code) => this.writerFailed(new Error(`the store's writer thread exited (${code})`)));
+    // Referenced only while a group is being committed: an idle writer does not keep the process up.
+    this.writer.unref();
     this.select = this.db.prepare('SELECT * FROM records WHERE record_type = ? AND id = ?');
     // One query for a whole batch: the ids go in as a JSON array, unpacked by json_each.
     this.selectMany = this.db.prepare(
@@ -98,8 +99,9 @@ export class SqliteStore implements RecordStore {
     }
   }
 
+  /** Records not committed yet: queued, and in the group being committed. */
   get pending(): number {
-    return this.queue.length;
+    return this.queue.length + (this.writing?.group.length ?? 0);
   }
 
   findMany(type: RecordType, ids: readonly string[]): Map<string, StoredRecord> {
@@ -125,6 +127,7 @@ export class SqliteStore implements RecordStore {
 
   add(record: StoredRecord): Promise<void> {
     if (this.closed) return Promise.reject(new Error('store is closed'));
+    if (this.writerError) return Promise.reject(this.writerError);
     return new Promise((resolve, reject) => {
       this.queue.push({ record, resolve, reject });
       this.pendingById.set(key(record.type, record.id), record);
@@ -150,7 +153,7 @@ export class SqliteStore implements RecordStore {
   }
 
   ready(): boolean {
-    if (this.closed) return false;
+    if (this.closed || this.writerError) return false;
     try {
       this.db.prepare('SELECT 1').get();
       return true;
@@ -159,14 +162,20 @@ export class SqliteStore implements RecordStore {
     }
   }
 
+  /** Commits what is queued, waits for the writer, then closes both connections. */
   async close(): Promise<void> {
     if (this.closed) return;
-    this.flush();
     this.closed = true;
+    this.flush();
+    if (this.writing) await new Promise<void>((resolve) => (this.whenIdle = resolve));
+    this.writer.removeAllListeners('exit');
+    await this.writer.terminate();
     this.db.close();
   }
 
   private scheduleFlush(): void {
+    // While the writer commits, the queue is the next group: written() sends it.
+    if (this.writing) return;
     if (this.queue.length >= this.maxRecords) {
       this.flush();
       return;
@@ -181,27 +190,33 @@ export class SqliteStore implements RecordStore {
     else setImmediate(run);
   }
 
-  /** Writes everything queued in one transaction. */
+  /** Sends what is queued (up to maxRecords) to the writer as one group, when it is free. */
   private flush(): void {
-    if (this.queue.length === 0) return;
-    const group = this.queue.splice(0, this.queue.length);
-    const started = performance.now();
-    let error: Error | undefined;
-    try {
-      this.db.exec('BEGIN IMMEDIATE');
-      for (const { record: r } of group) {
-        this.insert.run(r.type, r.id, r.customerId, r.timestampMs, r.payload, JSON.stringify(r.fraudRules), r.receivedAt);
-      }
-      this.db.exec('COMMIT');
-    } catch (cause) {
-      error = cause instanceof Error ? cause : new Error(String(cause));
-      try {
-        this.db.exec('ROLLBACK');
-      } catch {
-        // nothing to roll back: BEGIN itself failed
-      }
+    if (this.writing || this.queue.length === 0 || this.writerError) return;
+    const group = this.queue.splice(0, this.maxRecords);
+    const values: WriteGroup['values'] = [];
+    for (const { record: r } of group) {
+      values.push(r.type, r.id, r.customerId, r.timestampMs, r.payload, JSON.stringify(r.fraudRules), r.receivedAt);
     }
-    this.onCommit?.((performance.now() - started) / 1000, group.length, error !== undefined);
+    this.writing = { id: this.nextGroupId++, group };
+    this.writer.ref();
+    this.writer.postMessage({ id: this.writing.id, values } satisfies WriteGroup);
+  }
+
+  /** The writer's answer: settle the group's records, then send the next group. */
+  private written(answer: GroupWritten): void {
+    const writing = this.writing;
+    if (!writing || writing.id !== answer.id) return;
+    this.writing = undefined;
+    this.writer.unref();
+    const error = answer.error === undefined ? undefined : new Error(answer.error);
+    this.settle(writing.group, error, answer.seconds);
+    if (this.queue.length > 0) this.flush();
+    else this.whenIdle?.();
+  }
+
+  private settle(group: Pending[], error: Error | undefined, seconds: number): void {
+    this.onCommit?.(seconds, group.length, error !== undefined);
     for (const item of group) {
       this.pendingById.delete(key(item.record.type, item.record.id));
       if (error) {
@@ -211,5 +226,15 @@ export class SqliteStore implements RecordStore {
         item.resolve();
       }
     }
+  }
+
+  /** The writer thread died: nothing queued or being written was acknowledged; refuse them all. */
+  private writerFailed(cause: Error): void {
+    if (this.writerError) return;
+    this.writerError = cause;
+    const group = [...(this.writing?.group ?? []), ...this.queue.splice(0)];
+    this.writing = undefined;
+    this.settle(group, cause, 0);
+    this.whenIdle?.();
   }
 }

@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { DatabaseSync } from 'node:sqlite';
+import { after, describe, it } from 'node:test';
+import { SqliteStore } from '../src/store/sqlite-store.ts';
+import type { StoredRecord } from '../src/store/store.ts';
+import { tempDir } from './helpers.ts';
+
+const record = (id: string): StoredRecord => ({
+  type: 'transaction',
+  id,
+  customerId: `cust-${id}`,
+  timestampMs: Date.parse('2026-11-22T10:00:00Z'),
+  payload: JSON.stringify({ transaction_id: id }),
+  fraudRules: id.endsWith('7') ? ['velocity'] : [],
+  receivedAt: '2026-11-22T10:00:01.000Z',
+});
+
+describe('SQLite store (writer thread)', () => {
+  const dirs: string[] = [];
+  const dir = () => {
+    const d = tempDir('ingestor-store-');
+    dirs.push(d);
+    return d;
+  };
+  after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+  it('commits concurrent records in groups, and each is on disk when its promise resolves', async () => {
+    const commits: Array<{ records: number; failed: boolean }> = [];
+    const store = new SqliteStore({ dataDir: dir(), onCommit: (_s, records, failed) => commits.push({ records, failed }) });
+    const ids = Array.from({ length: 2000 }, (_, i) => `tx-${i}`);
+    // Each promise checks the file through a connection of its own when it resolves.
+    const reader = new DatabaseSync(store.path, { readOnly: true });
+    const present = reader.prepare('SELECT count(*) AS n FROM records WHERE id = ?');
+    let missingAtAck = 0;
+    await Promise.all(ids.map((id) => store.add(record(id)).then(() => {
+      if (Number((present.get(id) as { n: number }).n) !== 1) missingAtAck++;
+    })));
+    assert.equal(missingAtAck, 0, 'every acknowledged record was readable from the file at that moment');
+    assert.equal(commits.reduce((n, c) => n + c.records, 0), 2000);
+    assert.ok(commits.every((c) => !c.failed));
+    assert.ok(commits.length < 100, `2,000 concurrent records shared ${commits.length} commits`);
+    assert.deepEqual(store.counts(), { transaction: 2000, claim: 0 });
+    reader.close();
+    await store.close();
+  });
+
+  it('finds records while they wait for their commit, so idempotency never misses one', async () => {
+    const store = new SqliteStore({ dataDir: dir() });
+    const adding = store.add(record('tx-pending'));
+    assert.equal(store.pending, 1);
+    assert.equal(store.findMany('transaction', ['tx-pending']).get('tx-pending')?.customerId, 'cust-tx-pending');
+    await adding;
+    assert.equal(store.pending, 0);
+    assert.equal(store.get('transaction', 'tx-pending')?.customerId, 'cust-tx-pending');
+    assert.deepEqual(store.get('transaction', 'tx-pending')?.fraudRules, []);
+    await store.close();
+  });
+
+  it('close() commits what is queued before it returns', async () => {
+    const dataDir = dir();
+    const store = new SqliteStore({ dataDir });
+    const added = Array.from({ length: 500 }, (_, i) => store.add(record(`tx-close-${i}`)));
+    await store.close();
+    await Promise.all(added);
+    await assert.rejects(store.add(record('tx-after')), /closed/);
+    const reopened = new SqliteStore({ dataDir });
+    assert.deepEqual(reopened.counts(), { transaction: 500, claim: 0 });
+    assert.deepEqual(reopened.get('transaction', 'tx-close-7')?.fraudRules, ['velocity']);
+    await reopened.close();
+  });
+
+  it('rejects a group whose commit fails, and acknowledges none of it', async () => {
+    const store = new SqliteStore({ dataDir: dir() });
+    await store.add(record('tx-dup'));
+    // The same key twice in one group: the primary key refuses the second, the transaction rolls back.
+    const results = await Promise.allSettled([store.add(record('tx-a')), store.add(record('tx-dup'))]);
+    assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected']);
+    assert.match(String((results[1] as PromiseRejectedResult).reason), /UNIQUE constraint failed/);
+    assert.equal(store.get('transaction', 'tx-a'), undefined, 'rolled back');
+    assert.deepEqual(store.counts(), { transaction: 1, claim: 0 });
+    // The store keeps working after a failed group.
+    await store.add(record('tx-b'));
+    assert.ok(store.get('transaction', 'tx-b'));
+    await store.close();
+  });
+});
