@@ -46,8 +46,8 @@ if (rate) {
   console.log(JSON.stringify({
     requestsPerSecond: latencies.length / Number(seconds),
     recordsPerSecond: (latencies.length * perRequest) / Number(seconds),
-    p50Ms: percentile(latencies, 50),
-    p99Ms: percentile(latencies, 99),
+    p50Ms: Math.round(percentile(latencies, 50) * 10) / 10,
+    p99Ms: Math.round(percentile(latencies, 99) * 10) / 10,
     non2xx,
     errors: result.errors,
   }));

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { ROOT_CONTEXT, SpanKind, trace, TraceFlags } from '@opentelemetry/api';
 import { SamplingDecision } from '@opentelemetry/sdk-trace';
-import { samplerFromEnv } from '../src/telemetry/sampler.ts';
+import { RateLimitingSampler, samplerFromEnv } from '../src/telemetry/sampler.ts';
 
 const ids = Array.from({ length: 4000 }, () => randomBytes(16).toString('hex'));
 const sampledShare = (env: Record<string, string>, attributes = {}) => {
@@ -13,9 +13,30 @@ const sampledShare = (env: Record<string, string>, attributes = {}) => {
 };
 
 describe('sampler', () => {
-  it('defaults to parent-based with a 10% ratio for new traces', () => {
+  it('defaults to parent-based, rate-limited to 25 new traces per second', () => {
+    // 4,000 new traces within a few milliseconds: the bucket holds one second's worth.
     const share = sampledShare({});
-    assert.ok(share > 0.05 && share < 0.15, `sampled ${share}`);
+    assert.ok(share * ids.length >= 25 && share * ids.length <= 27, `sampled ${share * ids.length}`);
+    const parent = trace.setSpanContext(ROOT_CONTEXT, { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: TraceFlags.SAMPLED, isRemote: true });
+    const sampler = samplerFromEnv({});
+    const followed = ids.filter((id) => sampler.shouldSample(parent, id, 'x', SpanKind.SERVER, {}, []).decision === SamplingDecision.RECORD_AND_SAMPLED);
+    assert.equal(followed.length, ids.length, 'a sampled parent is always followed');
+  });
+
+  it('rate limiting keeps perSecond traces per second at any load, and all of a light load', () => {
+    let clock = 0;
+    const sampler = new RateLimitingSampler(10, () => clock);
+    const sampled = () => sampler.shouldSample().decision === SamplingDecision.RECORD_AND_SAMPLED;
+    // 1,000 requests/s for 5 s: the full bucket (10), then 10 per second refilled (50, the last
+    // token of which is not whole yet when the 5 s end).
+    let kept = 0;
+    for (let i = 0; i < 5000; i++, clock += 1) if (sampled()) kept++;
+    assert.equal(kept, 59);
+    // 2 requests/s for 10 s: every one.
+    let light = 0;
+    for (let i = 0; i < 20; i++, clock += 500) if (sampled()) light++;
+    assert.equal(light, 20);
+    assert.equal(sampledShare({ OTEL_TRACES_SAMPLER: 'ratelimiting', OTEL_TRACES_SAMPLER_ARG: '0' }), 0);
   });
 
   it('follows a sampled parent whatever the ratio', () => {
@@ -28,6 +49,8 @@ describe('sampler', () => {
     assert.equal(sampledShare({ OTEL_TRACES_SAMPLER: 'always_on' }), 1);
     assert.equal(sampledShare({ OTEL_TRACES_SAMPLER: 'always_off' }), 0);
     assert.equal(sampledShare({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '1' }), 1);
+    const tenth = sampledShare({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' });
+    assert.ok(tenth > 0.05 && tenth < 0.15, `sampled ${tenth}`);
     assert.throws(() => samplerFromEnv({ OTEL_TRACES_SAMPLER: 'jaeger_remote' }), /not supported/);
   });
 

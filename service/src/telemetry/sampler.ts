@@ -1,11 +1,14 @@
-// The trace sampler: the standard OTEL_TRACES_SAMPLER choices, wrapped so that spans carrying
-// `sampling.priority` >= 1 are always kept (tracing.ts uses that for flagged and failed records).
+// The trace sampler: the standard OTEL_TRACES_SAMPLER choices plus a rate-limiting one, wrapped so
+// that spans carrying `sampling.priority` >= 1 are always kept (tracing.ts uses that for flagged and
+// failed records).
 //
-// Default: parentbased_traceidratio with ratio 0.1. A caller that sent a sampled traceparent is
-// always traced; of the requests that start a trace here, one in ten is kept. Tracing every
-// request costs about half of a bare handler's throughput (docs/benchmarks.md, shared notes),
-// and the metrics already count every request; the traces are for examples and for the notable
-// records, which are kept at any ratio.
+// Default: parentbased_ratelimiting with 25 traces per second. A caller that sent a sampled
+// traceparent is always traced; of the requests that start a trace here, up to 25 per second are
+// kept. At a few requests per second (someone trying the kit) every request is traced; at
+// thousands per second the cost stays that of 25 traces, where a fixed ratio's cost grows with
+// the load (10% of 6,000 requests/s cost about a third of the throughput: docs/benchmarks.md). The
+// metrics count every request anyway; the traces are for examples and for the notable records,
+// which are kept at any rate.
 import {
   AlwaysOffSampler,
   AlwaysOnSampler,
@@ -18,15 +21,55 @@ import {
 import type { Attributes, Context, Link, SpanKind } from '@opentelemetry/api';
 import { FORCE_SAMPLE_ATTRIBUTE } from './tracing.ts';
 
-export const DEFAULT_SAMPLER = 'parentbased_traceidratio';
-export const DEFAULT_RATIO = 0.1;
+export const DEFAULT_SAMPLER = 'parentbased_ratelimiting';
+export const DEFAULT_RATIO = 1;
+export const DEFAULT_TRACES_PER_SECOND = 25;
 
 type Env = Record<string, string | undefined>;
 
+/** OTEL_TRACES_SAMPLER_ARG for the ratio samplers; the spec's default ratio is 1. */
 function ratio(env: Env): number {
   const raw = env.OTEL_TRACES_SAMPLER_ARG;
   const value = raw === undefined || raw === '' ? DEFAULT_RATIO : Number(raw);
   return Number.isFinite(value) && value >= 0 && value <= 1 ? value : DEFAULT_RATIO;
+}
+
+/** OTEL_TRACES_SAMPLER_ARG for the rate-limiting samplers: new traces per second. */
+function perSecond(env: Env): number {
+  const raw = env.OTEL_TRACES_SAMPLER_ARG;
+  const value = raw === undefined || raw === '' ? DEFAULT_TRACES_PER_SECOND : Number(raw);
+  return Number.isFinite(value) && value >= 0 ? value : DEFAULT_TRACES_PER_SECOND;
+}
+
+/**
+ * Samples up to `perSecond` traces per second (a token bucket holding one second's worth), and
+ * no more whatever the load; the name and meaning follow Jaeger's `ratelimiting` sampler.
+ */
+export class RateLimitingSampler implements Sampler {
+  private readonly perSecond: number;
+  private readonly now: () => number;
+  private tokens: number;
+  private last: number;
+
+  constructor(perSecond: number, now: () => number = () => performance.now()) {
+    this.perSecond = perSecond;
+    this.now = now;
+    this.tokens = perSecond;
+    this.last = now();
+  }
+
+  shouldSample(): SamplingResult {
+    const now = this.now();
+    this.tokens = Math.min(this.perSecond, this.tokens + ((now - this.last) / 1000) * this.perSecond);
+    this.last = now;
+    if (this.tokens < 1) return { decision: SamplingDecision.NOT_RECORD };
+    this.tokens -= 1;
+    return { decision: SamplingDecision.RECORD_AND_SAMPLED };
+  }
+
+  toString(): string {
+    return `RateLimitingSampler{${this.perSecond}/s}`;
+  }
 }
 
 export function baseSamplerFromEnv(env: Env = process.env): Sampler {
@@ -44,8 +87,12 @@ export function baseSamplerFromEnv(env: Env = process.env): Sampler {
       return new ParentBasedSampler({ root: new AlwaysOffSampler() });
     case 'parentbased_traceidratio':
       return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio(env)) });
+    case 'ratelimiting':
+      return new RateLimitingSampler(perSecond(env));
+    case 'parentbased_ratelimiting':
+      return new ParentBasedSampler({ root: new RateLimitingSampler(perSecond(env)) });
     default:
-      throw new Error(`OTEL_TRACES_SAMPLER="${name}" is not supported; use one of the standard samplers`);
+      throw new Error(`OTEL_TRACES_SAMPLER="${name}" is not supported; use a standard sampler or (parentbased_)ratelimiting`);
   }
 }
 
