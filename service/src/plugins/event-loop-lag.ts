@@ -1,21 +1,24 @@
 // Event-loop lag as a smoothed signal for load shedding. A timer due every `intervalMs` measures
-// how late it fires; the lag is averaged with an exponential weight, so one long turn (a GC pause,
-// a large batch, start-up compilation) does not trip it, while consecutive long turns (a queue
-// building up) do within a few turns, and a few short turns clear it.
+// how late it fires; each lag, capped at `capMs`, is averaged with an exponential weight. So one
+// long turn, however long (a GC pause, a large batch, start-up compilation), does not trip a limit
+// of capMs / 2, while two or more long turns in a row (a queue building up) do, and a few short
+// turns clear it.
 import { getHeapStatistics } from 'node:v8';
 
 export class EventLoopLag {
   private readonly intervalMs: number;
   private readonly weight: number;
+  private readonly capMs: number;
   private smoothed = 0;
   private heapUsed = 0;
   private ticks = 0;
   private due = 0;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(options: { intervalMs?: number; weight?: number } = {}) {
+  constructor(options: { intervalMs?: number; weight?: number; capMs?: number } = {}) {
     this.intervalMs = options.intervalMs ?? 10;
     this.weight = options.weight ?? 0.3;
+    this.capMs = options.capMs ?? Infinity;
   }
 
   start(): void {
@@ -45,7 +48,7 @@ export class EventLoopLag {
 
   private readonly tick = () => {
     const now = performance.now();
-    this.smoothed += this.weight * (Math.max(0, now - this.due) - this.smoothed);
+    this.smoothed += this.weight * (Math.min(this.capMs, Math.max(0, now - this.due)) - this.smoothed);
     if (++this.ticks % 10 === 0) this.heapUsed = getHeapStatistics().used_heap_size;
     this.schedule(now);
   };

@@ -39,7 +39,8 @@ async function pressure(app: FastifyInstance, options: PressureOptions) {
   const maxBytes = options.maxInFlightBytes || Infinity;
   const maxLag = options.maxEventLoopDelayMs || Infinity;
   const maxHeap = options.maxHeapUsedBytes || Infinity;
-  const monitor = new EventLoopLag();
+  // Capped at twice the limit: one long turn adds 0.3 x 2 x limit, under the limit; two in a row trip it.
+  const monitor = new EventLoopLag({ capMs: 2 * (options.maxEventLoopDelayMs || 50) });
   monitor.start();
   app.addHook('onClose', async () => monitor.stop());
 

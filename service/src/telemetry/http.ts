@@ -54,17 +54,20 @@ async function httpTelemetry(app: FastifyInstance, options: HttpTelemetryOptions
       return done();
     }
     const parent = propagation.extract(ROOT_CONTEXT, request.headers);
-    const attributes: Attributes = {
-      'http.request.method': method(request),
-      'url.path': request.url.split('?', 1)[0],
-      'url.scheme': request.protocol,
-      'network.protocol.version': request.raw.httpVersion,
-      'client.address': request.ip,
-    };
+    // What a sampler may look at goes in at creation; the rest only onto a span that records
+    // (most requests are not sampled, and building their attributes was wasted work).
+    const attributes: Attributes = { 'http.request.method': method(request), 'url.scheme': request.protocol };
     if (route !== undefined) attributes['http.route'] = route;
-    const agent = request.headers['user-agent'];
-    if (agent) attributes['user_agent.original'] = agent;
     const span = tracer.startSpan(route ? `${method(request)} ${route}` : method(request), { kind: SpanKind.SERVER, attributes }, parent);
+    if (span.isRecording()) {
+      span.setAttributes({
+        'url.path': request.url.split('?', 1)[0],
+        'network.protocol.version': request.raw.httpVersion,
+        'client.address': request.ip,
+      });
+      const agent = request.headers['user-agent'];
+      if (agent) span.setAttribute('user_agent.original', agent);
+    }
     const ctx = trace.setSpan(parent, span);
     request.otel = { span, ctx, start };
     context.with(ctx, done);
@@ -99,8 +102,10 @@ async function httpTelemetry(app: FastifyInstance, options: HttpTelemetryOptions
       if (status >= 500) attributes['error.type'] = String(status);
     }
     duration.record((performance.now() - otel.start) / 1000, attributes);
-    otel.span.setAttributes(attributes);
-    if (status === undefined || status >= 500) otel.span.setStatus({ code: SpanStatusCode.ERROR });
+    if (otel.span.isRecording()) {
+      otel.span.setAttributes(attributes);
+      if (status === undefined || status >= 500) otel.span.setStatus({ code: SpanStatusCode.ERROR });
+    }
     otel.span.end();
   };
 
