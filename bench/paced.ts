@@ -26,6 +26,8 @@ export interface Answer {
   body: string;
   /** From when the request was due to the end of the answer. */
   latencyMs: number;
+  /** When the request was due, in ms from the start of the run. */
+  dueMs: number;
 }
 
 export interface PacedResult {
@@ -45,7 +47,6 @@ export async function pacedLoad(options: PacedOptions, onAnswer: (answer: Answer
   const errorMessages: Record<string, number> = {};
   let sent = 0;
   let errors = 0;
-  const started = performance.now();
 
   const send = (dueAt: number) => new Promise<void>((resolve) => {
     const payload = options.body();
@@ -57,7 +58,7 @@ export async function pacedLoad(options: PacedOptions, onAnswer: (answer: Answer
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
-        onAnswer({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString(), latencyMs: performance.now() - dueAt });
+        onAnswer({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString(), latencyMs: performance.now() - dueAt, dueMs: dueAt - started });
         resolve();
       });
       res.on('error', fail);
@@ -73,6 +74,14 @@ export async function pacedLoad(options: PacedOptions, onAnswer: (answer: Answer
     req.end(payload);
   });
 
+  // Open the connections before the clock starts, with one GET /healthz each, so that the first
+  // second measures the server rather than a burst of TCP handshakes (existing clients speeding
+  // up, as in a real surge, rather than hundreds of new ones arriving at once).
+  await Promise.all(Array.from({ length: options.connections }, () => new Promise<void>((resolve) => {
+    request({ agent, host: target.hostname, port: target.port, path: '/healthz' }, (res) => res.resume().on('end', resolve))
+      .on('error', () => resolve()).end();
+  })));
+  const started = performance.now();
   const inFlight = new Set<Promise<void>>();
   await new Promise<void>((done) => {
     const tick = () => {

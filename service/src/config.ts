@@ -78,7 +78,7 @@ export function loadConfig(env: Env = process.env): Config {
     commitMaxRecords: integer(env, 'STORE_COMMIT_MAX_RECORDS', 5000, 1),
     maxInFlightRequests: integer(env, 'MAX_IN_FLIGHT_REQUESTS', 256),
     maxInFlightBytes: integer(env, 'MAX_IN_FLIGHT_BYTES', 1024 * 1024),
-    maxEventLoopDelayMs: integer(env, 'MAX_EVENT_LOOP_DELAY_MS', 50),
+    maxEventLoopDelayMs: integer(env, 'MAX_EVENT_LOOP_DELAY_MS', 100),
     maxHeapUsedBytes: integer(env, 'MAX_HEAP_USED_MB', defaultMaxHeapUsedMb()) * 1024 * 1024,
     maxPendingRecords: integer(env, 'MAX_PENDING_RECORDS', 20_000, 1),
     retryAfterSeconds: integer(env, 'RETRY_AFTER_SECONDS', 1, 1),

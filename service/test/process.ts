@@ -22,9 +22,12 @@ export interface RunningService {
   output(): string;
 }
 
-export async function startServiceProcess(env: Record<string, string>): Promise<RunningService> {
+export async function startServiceProcess(env: Record<string, string>, options: { cpus?: string } = {}): Promise<RunningService> {
   const port = Number(env.PORT) || (await freePort());
-  const child = spawn(process.execPath, ['--max-old-space-size=128', '--max-semi-space-size=8', '--import', './service/src/telemetry/sdk.ts', 'service/src/main.ts'], {
+  const args = ['--max-old-space-size=128', '--max-semi-space-size=8', '--import', './service/src/telemetry/sdk.ts', 'service/src/main.ts'];
+  // Pinned with taskset (which execs node, so the child's pid is the service's) when asked.
+  const [command, argv] = options.cpus ? ['taskset', ['-c', options.cpus, process.execPath, ...args]] : [process.execPath, args];
+  const child = spawn(command, argv, {
     cwd: root,
     env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'warn', OTEL_SDK_DISABLED: 'true', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],

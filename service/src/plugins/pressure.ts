@@ -40,7 +40,7 @@ async function pressure(app: FastifyInstance, options: PressureOptions) {
   const maxLag = options.maxEventLoopDelayMs || Infinity;
   const maxHeap = options.maxHeapUsedBytes || Infinity;
   // Capped at twice the limit: one long turn adds 0.3 x 2 x limit, under the limit; two in a row trip it.
-  const monitor = new EventLoopLag({ capMs: 2 * (options.maxEventLoopDelayMs || 50) });
+  const monitor = new EventLoopLag({ capMs: 2 * (options.maxEventLoopDelayMs || 100) });
   monitor.start();
   app.addHook('onClose', async () => monitor.stop());
 
