@@ -27,6 +27,8 @@ interface ComposeService {
   volumes?: string[];
   devices?: string[];
   environment?: Record<string, string>;
+  ports?: string[];
+  depends_on?: Record<string, { condition: string }>;
 }
 const compose = parse(read('docker-compose.yml')) as { services: Record<string, ComposeService> };
 const grafanaEnv = compose.services.grafana.environment ?? {};
@@ -122,7 +124,7 @@ describe('containers run as non-root', () => {
     assert.equal(init.restart, 'no');
     assert.equal(init.ports, undefined);
     for (const name of ['alloy', 'tempo']) {
-      const dependsOn = compose.services[name].depends_on as Record<string, { condition: string }>;
+      const dependsOn = compose.services[name].depends_on ?? {};
       assert.equal(dependsOn['volume-owners']?.condition, 'service_completed_successfully', `${name} waits for the chown`);
     }
     // The users it chowns to are the ones the services run as.

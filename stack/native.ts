@@ -114,12 +114,21 @@ async function waitReady(url: string, timeoutMs: number, alive: () => boolean): 
   throw new Error(`${url} not ready after ${timeoutMs} ms`);
 }
 
+export type ComponentName = 'prometheus' | 'loki' | 'tempo' | 'alloy';
+
 export interface RunningStack {
   runDir: string;
   pids: Record<string, number>;
-  /** Milliseconds from spawn to ready, per component. */
+  /** Milliseconds from spawn to ready, per component (updated by startComponent). */
   readyAfterMs: Record<string, number>;
   stop(): Promise<void>;
+  /**
+   * Stops one component, for fault-injection tests: SIGTERM with a grace period (then SIGKILL),
+   * or SIGKILL at once. Resolves once the process is gone; its data folder stays.
+   */
+  stopComponent(name: ComponentName, options?: { signal?: 'SIGTERM' | 'SIGKILL'; graceMs?: number }): Promise<void>;
+  /** Starts a stopped component again, with the same config, data folder and log file; resolves with the ms to ready. */
+  startComponent(name: ComponentName): Promise<number>;
 }
 
 const pidFile = (runDir: string) => join(runDir, 'pids.json');
@@ -131,26 +140,26 @@ export async function startStack(runDir = join(ROOT, '.stack-run'), options: Sta
   const pids: Record<string, number> = {};
   const readyAfterMs: Record<string, number> = {};
   const stop = () => stopPids(pids);
+  const all = components(runDir, options);
+  const start = (c: Component) => {
+    const log = openSync(join(runDir, 'logs', `${c.name}.log`), 'a');
+    const child = spawn(c.command, c.args, { cwd: ROOT, env: { ...process.env, ...c.env }, stdio: ['ignore', log, log], detached: true });
+    closeSync(log);
+    child.unref();
+    pids[c.name] = child.pid!;
+    writeFileSync(pidFile(runDir), JSON.stringify(pids));
+    const began = Date.now();
+    let exited = false;
+    child.on('exit', () => (exited = true));
+    return waitReady(c.ready, options.timeoutMs ?? 120_000, () => !exited).then(
+      () => { readyAfterMs[c.name] = Date.now() - began; },
+      (error: Error) => { throw new Error(`${c.name}: ${error.message}; see ${join(runDir, 'logs', `${c.name}.log`)}`); },
+    );
+  };
   try {
-    const all = components(runDir, options);
     for (const c of all) {
       if (!existsSync(c.command)) throw new Error(`${c.command} is missing: run \`npm run stack:build\` first`);
     }
-    const start = (c: Component) => {
-      const log = openSync(join(runDir, 'logs', `${c.name}.log`), 'a');
-      const child = spawn(c.command, c.args, { cwd: ROOT, env: { ...process.env, ...c.env }, stdio: ['ignore', log, log], detached: true });
-      closeSync(log);
-      child.unref();
-      pids[c.name] = child.pid!;
-      writeFileSync(pidFile(runDir), JSON.stringify(pids));
-      const began = Date.now();
-      let exited = false;
-      child.on('exit', () => (exited = true));
-      return waitReady(c.ready, options.timeoutMs ?? 120_000, () => !exited).then(
-        () => { readyAfterMs[c.name] = Date.now() - began; },
-        (error: Error) => { throw new Error(`${c.name}: ${error.message}; see ${join(runDir, 'logs', `${c.name}.log`)}`); },
-      );
-    };
     // Backends first, then the pipeline that sends to them.
     await Promise.all(all.filter((c) => c.name !== 'alloy').map(start));
     await start(all.find((c) => c.name === 'alloy')!);
@@ -158,18 +167,50 @@ export async function startStack(runDir = join(ROOT, '.stack-run'), options: Sta
     await stop();
     throw error;
   }
-  return { runDir, pids, readyAfterMs, stop };
+  const component = (name: ComponentName) => {
+    const c = all.find((candidate) => candidate.name === name);
+    if (!c) throw new Error(`no stack component named ${name}`);
+    return c;
+  };
+  return {
+    runDir,
+    pids,
+    readyAfterMs,
+    stop,
+    async stopComponent(name, { signal = 'SIGTERM', graceMs = 15_000 } = {}) {
+      component(name);
+      await stopPid(pids[name], signal, graceMs);
+    },
+    async startComponent(name) {
+      const c = component(name);
+      if (alive(pids[name])) throw new Error(`${name} is still running (pid ${pids[name]})`);
+      await start(c);
+      return readyAfterMs[name];
+    },
+  };
+}
+
+function alive(pid: number | undefined): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `signal`, then SIGKILL if the process is still there after `graceMs`; resolves when it is gone. */
+async function stopPid(pid: number | undefined, signal: 'SIGTERM' | 'SIGKILL', graceMs: number): Promise<void> {
+  if (!pid || !alive(pid)) return;
+  process.kill(pid, signal);
+  const deadline = Date.now() + graceMs;
+  while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  if (alive(pid)) process.kill(pid, 'SIGKILL');
+  for (let i = 0; alive(pid) && i < 200; i++) await new Promise((r) => setTimeout(r, 50));
 }
 
 async function stopPids(pids: Record<string, number>, graceMs = 15_000): Promise<void> {
-  const alive = (pid: number) => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
   // The pipeline first, so it can flush to the backends while they are still up.
   const order = ['alloy', 'tempo', 'loki', 'prometheus'].filter((n) => pids[n]);
   for (const name of order) {
