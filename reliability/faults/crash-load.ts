@@ -15,13 +15,15 @@ import exec from 'k6/execution';
 import http from 'k6/http';
 import { Counter } from 'k6/metrics';
 import type { Options } from 'k6/options';
+import { BASE_URL } from './k6-common.ts';
 import { faultRecordId, faultTransaction } from './records.ts';
+
+export { setup } from './k6-common.ts';
 
 // k6 has console.log, but @types/k6 does not declare it; this keeps the script checkable with
 // k6's types alone (npx tsc -p loadtest style) as well as with the root tsconfig's Node types.
 declare const console: { log(...values: unknown[]): void };
 
-const BASE_URL = (__ENV.BASE_URL || 'http://127.0.0.1:18300').replace(/\/+$/, '');
 const RUN_ID = __ENV.RUN_ID || `run${Date.now().toString(36)}`;
 const BASE_MS = Number(__ENV.BASE_MS) || Date.now();
 const VUS = Number(__ENV.VUS) || 6;
@@ -46,11 +48,6 @@ export const options: Options = {
   summaryTrendStats: ['med', 'p(99)', 'max'],
 };
 
-export function setup(): void {
-  const ready = http.get(`${BASE_URL}/readyz`);
-  if (ready.status !== 200) exec.test.abort(`the ingestor at ${BASE_URL} is not ready (${ready.status || ready.error})`);
-  console.log(`START ${Date.now()}`);
-}
 
 let sequence = 0;
 
