@@ -83,7 +83,9 @@ export class SqliteStore implements RecordStore {
     this.maxRecords = options.commitMaxRecords ?? 5000;
     this.onCommit = options.onCommit;
     this.db = openDatabase(this.path);
-    this.writer = new Worker(new URL('./sqlite-writer.ts', import.meta.url), { workerData: { path: this.path } });
+    // No execArgv: the writer needs none of the process's flags, and `--import` would load the
+    // telemetry SDK's module graph into its isolate (sdk.ts starts nothing there, but loads).
+    this.writer = new Worker(new URL('./sqlite-writer.ts', import.meta.url), { workerData: { path: this.path }, execArgv: [] });
     this.writer.on('message', (written: GroupWritten) => this.written(written));
     this.writer.on('error', (error) => this.writerFailed(error));
     this.writer.on('exit', (code) => this.writerFailed(new Error(`the store's writer thread exited (${code})`)));

@@ -1,5 +1,6 @@
 // Loaded with `node --import ./service/src/telemetry/sdk.ts` so the SDK is registered (and pino
 // patched) before the app is imported. OTEL_SDK_DISABLED=true leaves the no-op API in place.
+import { isMainThread } from 'node:worker_threads';
 import { register } from 'import-in-the-middle/register-hooks.mjs';
 import { batchLogs, batchSpans, startTelemetry } from './setup.ts';
 import { logExporter, metricReader, traceExporter } from './exporters.ts';
@@ -7,7 +8,9 @@ import { onTelemetryShutdown } from './lifecycle.ts';
 
 const env = process.env;
 
-if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() !== 'true') {
+// Worker threads inherit --import: without the isMainThread check the store's writer thread ran a
+// second SDK (its own resource and runtime metrics, exported every 10 s, ~20 MiB).
+if (isMainThread && env.OTEL_SDK_DISABLED?.trim().toLowerCase() !== 'true') {
   // The app imports pino as an ES module: this in-thread loader hook lets the pino
   // instrumentation patch it. Limited to pino, so no other import pays for it.
   register({ include: ['pino'] });
