@@ -1,6 +1,6 @@
 // The service's instruments, created from the catalog, behind methods that take records and
 // outcomes, so call sites cannot pass an id or an unbounded value as an attribute.
-import { metrics, type Attributes, type Counter, type Histogram, type Meter } from '@opentelemetry/api';
+import { metrics, type Attributes, type Histogram, type Meter } from '@opentelemetry/api';
 import type { RecordType } from '../ingest/kinds.ts';
 import type { RejectReason } from '../ingest/validate.ts';
 import {
@@ -13,6 +13,7 @@ import {
 } from '../schemas/records.ts';
 import type { FraudRule } from '../schemas/responses.ts';
 import { catalog, type CatalogEntry, type Outcome } from './catalog.ts';
+import { TallyCounter } from './tally.ts';
 
 export const METER_NAME = 'ingestor';
 
@@ -31,10 +32,6 @@ const sets = {
   claimStatuses: new Set<string>(CLAIM_STATUSES),
 };
 
-export function createCounter(meter: Meter, def: CatalogEntry): Counter {
-  return meter.createCounter(def.name, { unit: def.unit, description: def.description });
-}
-
 export function createHistogram(meter: Meter, def: CatalogEntry): Histogram {
   return meter.createHistogram(def.name, {
     unit: def.unit,
@@ -44,20 +41,22 @@ export function createHistogram(meter: Meter, def: CatalogEntry): Histogram {
 }
 
 export class IngestMetrics {
-  private readonly transactions: Counter;
-  private readonly claims: Counter;
-  private readonly flagged: Counter;
-  private readonly rejected: Counter;
+  // Counted once per record: tallied in the process, reported at collection (tally.ts).
+  private readonly transactions: TallyCounter;
+  private readonly claims: TallyCounter;
+  private readonly flagged: TallyCounter;
+  private readonly rejected: TallyCounter;
   private readonly batchSize: Histogram;
   private readonly commitDuration: Histogram;
   private readonly commitRecords: Histogram;
   private readonly amount: Histogram;
+  private readonly byCurrency = new Map<string, Attributes>();
 
   constructor(storeCounts: () => Record<RecordType, number>, meter: Meter = metrics.getMeter(METER_NAME)) {
-    this.transactions = createCounter(meter, catalog.transactionsIngested);
-    this.claims = createCounter(meter, catalog.claimsIngested);
-    this.flagged = createCounter(meter, catalog.fraudFlagged);
-    this.rejected = createCounter(meter, catalog.recordsRejected);
+    this.transactions = new TallyCounter(meter, catalog.transactionsIngested, ['transaction.type', 'currency', 'region', 'outcome']);
+    this.claims = new TallyCounter(meter, catalog.claimsIngested, ['claim.type', 'claim.status', 'region', 'outcome']);
+    this.flagged = new TallyCounter(meter, catalog.fraudFlagged, ['rule', 'region', 'record.type']);
+    this.rejected = new TallyCounter(meter, catalog.recordsRejected, ['record.type', 'reason']);
     this.batchSize = createHistogram(meter, catalog.batchSize);
     this.commitDuration = createHistogram(meter, catalog.storeCommitDuration);
     this.commitRecords = createHistogram(meter, catalog.storeCommitRecords);
@@ -75,30 +74,33 @@ export class IngestMetrics {
     const r = (typeof record === 'object' && record !== null ? record : {}) as Record<string, unknown>;
     const region = bounded(r.region, sets.regions);
     if (type === 'transaction') {
-      const attributes: Attributes = {
-        'transaction.type': bounded(r.transaction_type, sets.transactionTypes),
-        currency: bounded(r.currency, knownCurrencies),
-        region,
-        outcome,
-      };
-      this.transactions.add(1, attributes);
-      if (outcome === 'accepted') this.amount.record((r as Transaction).amount, { currency: attributes.currency });
+      const currency = bounded(r.currency, knownCurrencies);
+      this.transactions.add(1, bounded(r.transaction_type, sets.transactionTypes), currency, region, outcome);
+      if (outcome === 'accepted') this.amount.record((r as Transaction).amount, this.currencyAttributes(currency));
     } else {
-      this.claims.add(1, {
-        'claim.type': bounded((r as Partial<Claim>).claim_type, sets.claimTypes),
-        'claim.status': bounded((r as Partial<Claim>).claim_status, sets.claimStatuses),
+      this.claims.add(
+        1,
+        bounded((r as Partial<Claim>).claim_type, sets.claimTypes),
+        bounded((r as Partial<Claim>).claim_status, sets.claimStatuses),
         region,
         outcome,
-      });
+      );
     }
   }
 
+  /** One attributes object per currency, not one per record: fewer objects for the GC. */
+  private currencyAttributes(currency: string): Attributes {
+    let attributes = this.byCurrency.get(currency);
+    if (!attributes) this.byCurrency.set(currency, (attributes = { currency }));
+    return attributes;
+  }
+
   rejectedRecord(type: RecordType, reason: RejectReason): void {
-    this.rejected.add(1, { 'record.type': type, reason });
+    this.rejected.add(1, type, reason);
   }
 
   fraudFlagged(type: RecordType, region: string, rules: readonly FraudRule[]): void {
-    for (const rule of rules) this.flagged.add(1, { rule, region: bounded(region, sets.regions), 'record.type': type });
+    for (const rule of rules) this.flagged.add(1, rule, bounded(region, sets.regions), type);
   }
 
   batch(type: RecordType, size: number): void {
