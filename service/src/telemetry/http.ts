@@ -53,19 +53,25 @@ async function httpTelemetry(app: FastifyInstance, options: HttpTelemetryOptions
       request.otel = { span: trace.wrapSpanContext({ traceId: '', spanId: '', traceFlags: 0 }), ctx: context.active(), start };
       return done();
     }
-    const parent = propagation.extract(ROOT_CONTEXT, request.headers);
-    // What a sampler may look at goes in at creation; the rest only onto a span that records
-    // (most requests are not sampled, and building their attributes was wasted work).
-    const attributes: Attributes = { 'http.request.method': method(request), 'url.scheme': request.protocol };
-    if (route !== undefined) attributes['http.route'] = route;
-    const span = tracer.startSpan(route ? `${method(request)} ${route}` : method(request), { kind: SpanKind.SERVER, attributes }, parent);
+    // Both propagators read only these headers; most requests carry neither.
+    const headers = request.headers;
+    const parent = headers.traceparent === undefined && headers.baggage === undefined
+      ? ROOT_CONTEXT
+      : propagation.extract(ROOT_CONTEXT, headers);
+    // No attributes at creation: the kit's samplers (sampler.ts) decide on the parent, a rate and
+    // `sampling.priority`, never on HTTP attributes, and most requests are not sampled, so their
+    // attributes would be built and cleaned for nothing. A span that records gets them here.
+    const span = tracer.startSpan(route ? `${method(request)} ${route}` : method(request), { kind: SpanKind.SERVER }, parent);
     if (span.isRecording()) {
       span.setAttributes({
+        'http.request.method': method(request),
+        'url.scheme': request.protocol,
         'url.path': request.url.split('?', 1)[0],
         'network.protocol.version': request.raw.httpVersion,
         'client.address': request.ip,
       });
-      const agent = request.headers['user-agent'];
+      if (route !== undefined) span.setAttribute('http.route', route);
+      const agent = headers['user-agent'];
       if (agent) span.setAttribute('user_agent.original', agent);
     }
     const ctx = trace.setSpan(parent, span);
@@ -84,23 +90,35 @@ async function httpTelemetry(app: FastifyInstance, options: HttpTelemetryOptions
     done();
   });
 
-  /** Ends the request's span and records its duration; `status` is absent when the client gave up. */
-  const finish = (request: FastifyRequest, status: number | undefined) => {
-    const otel = request.otel;
-    if (!otel) return;
-    request.otel = null; // onResponse and onRequestAbort may both fire: count once
-    const attributes: Attributes = {
+  // One attributes object per distinct combination, reused: the set is small and bounded
+  // (methods, routes, status codes), and a request then allocates none for its histogram entry.
+  const attributeSets = new Map<string, Attributes>();
+  const durationAttributes = (request: FastifyRequest, status: number | undefined): Attributes => {
+    const route = routeOf(request);
+    const key = `${method(request)} ${route ?? ''} ${status ?? ''} ${request.protocol} ${request.raw.httpVersion}`;
+    let attributes = attributeSets.get(key);
+    if (attributes) return attributes;
+    attributes = {
       'http.request.method': method(request),
       'url.scheme': request.protocol,
       'network.protocol.version': request.raw.httpVersion,
     };
-    const route = routeOf(request);
     if (route !== undefined) attributes['http.route'] = route;
     if (status === undefined) attributes['error.type'] = 'aborted';
     else {
       attributes['http.response.status_code'] = status;
       if (status >= 500) attributes['error.type'] = String(status);
     }
+    attributeSets.set(key, Object.freeze(attributes));
+    return attributes;
+  };
+
+  /** Ends the request's span and records its duration; `status` is absent when the client gave up. */
+  const finish = (request: FastifyRequest, status: number | undefined) => {
+    const otel = request.otel;
+    if (!otel) return;
+    request.otel = null; // onResponse and onRequestAbort may both fire: count once
+    const attributes = durationAttributes(request, status);
     duration.record((performance.now() - otel.start) / 1000, attributes);
     if (otel.span.isRecording()) {
       otel.span.setAttributes(attributes);
