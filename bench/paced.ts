@@ -6,7 +6,7 @@
 // autocannon's `overallRate` is not this: each connection sends back to back until its quota
 // for the current second is used, then waits for the next second, so "half load" arrives as
 // bursts at full speed and measures the latency of those bursts.
-import { Agent, request } from 'node:http';
+import { RawConnection, requestHead, type RawAnswer } from './raw-http.ts';
 
 export interface PacedOptions {
   url: string;
@@ -36,51 +36,102 @@ export interface PacedResult {
   /** Requests that got no answer: connection errors and timeouts. */
   errors: number;
   errorMessages: Record<string, number>;
+  /**
+   * The generator's own lateness: how long after its due time each request was handed to a
+   * connection, at the 99th percentile. Latencies include it, so it is the floor under the p99
+   * this generator can measure on this machine.
+   */
+  lateP99Ms: number;
 }
 
 /** Sends `rate` requests per second for `seconds`, calling `onAnswer` for each answer. */
 export async function pacedLoad(options: PacedOptions, onAnswer: (answer: Answer) => void): Promise<PacedResult> {
   const target = new URL(options.url);
-  const agent = new Agent({ keepAlive: true, maxSockets: options.connections });
+  const host = target.hostname;
+  const port = Number(target.port || 80);
+  const hostHeader = target.host;
+  const method = options.method ?? 'POST';
+  const timeoutMs = options.timeoutMs ?? 30_000;
   const intervalMs = 1000 / options.rate;
   const total = Math.round(options.rate * options.seconds);
   const errorMessages: Record<string, number> = {};
+  const lateness: number[] = [];
   let sent = 0;
   let errors = 0;
 
-  const send = (dueAt: number) => new Promise<void>((resolve) => {
-    const payload = options.body();
-    const req = request({
-      agent, host: target.hostname, port: target.port, method: options.method ?? 'POST', path: options.path,
-      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
-      timeout: options.timeoutMs ?? 30_000,
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        onAnswer({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString(), latencyMs: performance.now() - dueAt, dueMs: dueAt - started });
-        resolve();
-      });
-      res.on('error', fail);
-    });
-    function fail(error: Error) {
-      errors++;
-      const key = (error as NodeJS.ErrnoException).code ?? error.message;
-      errorMessages[key] = (errorMessages[key] ?? 0) + 1;
-      resolve();
+  const pool: RawConnection[] = [];
+  const idle: RawConnection[] = [];
+  const queue: Array<(connection: RawConnection) => void> = [];
+  const fail = (error: Error) => {
+    errors++;
+    const key = (error as NodeJS.ErrnoException).code ?? error.message;
+    errorMessages[key] = (errorMessages[key] ?? 0) + 1;
+  };
+  const open = async (): Promise<RawConnection> => {
+    const connection = new RawConnection(host, port);
+    pool.push(connection);
+    await connection.ready;
+    return connection;
+  };
+  const release = (connection: RawConnection) => {
+    if (!connection.usable) {
+      pool.splice(pool.indexOf(connection), 1);
+      if (queue.length) open().then((fresh) => release(fresh), (error) => { fail(error); queue.shift(); });
+      return;
     }
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', fail);
-    req.end(payload);
-  });
+    const next = queue.shift();
+    if (next) next(connection);
+    else idle.push(connection);
+  };
+  const acquire = (): Promise<RawConnection> => {
+    // Oldest idle first: every connection stays in use, so no server idle timeout closes one
+    // under us; one closed while idle is dropped here.
+    let connection = idle.shift();
+    while (connection && !connection.usable) {
+      pool.splice(pool.indexOf(connection), 1);
+      connection = idle.shift();
+    }
+    if (connection) return Promise.resolve(connection);
+    if (pool.length < options.connections) return open();
+    return new Promise((resolve) => queue.push(resolve));
+  };
+
+  const send = async (dueAt: number): Promise<void> => {
+    lateness.push(performance.now() - dueAt);
+    const payload = options.body();
+    let connection: RawConnection;
+    try {
+      connection = await acquire();
+    } catch (error) {
+      fail(error as Error);
+      return;
+    }
+    try {
+      const answer: RawAnswer = await connection.send(requestHead(method, hostHeader, options.path, payload), payload, timeoutMs);
+      onAnswer({ ...answer, latencyMs: performance.now() - dueAt, dueMs: dueAt - started });
+    } catch (error) {
+      fail(error as Error);
+    } finally {
+      release(connection);
+    }
+  };
 
   // Open the connections before the clock starts, with one GET /healthz each, so that the first
   // second measures the server rather than a burst of TCP handshakes (existing clients speeding
   // up, as in a real surge, rather than hundreds of new ones arriving at once).
-  await Promise.all(Array.from({ length: options.connections }, () => new Promise<void>((resolve) => {
-    request({ agent, host: target.hostname, port: target.port, path: '/healthz' }, (res) => res.resume().on('end', resolve))
-      .on('error', () => resolve()).end();
-  })));
+  await Promise.all(Array.from({ length: options.connections }, async () => {
+    try {
+      const connection = await open();
+      await connection.send(requestHead('GET', hostHeader, '/healthz', ''), '', timeoutMs);
+      release(connection);
+    } catch {
+      // counted when a request needs it
+    }
+  }));
+  const sweep = setInterval(() => {
+    const now = performance.now();
+    for (const connection of pool) connection.expire(now);
+  }, 100);
   const started = performance.now();
   const inFlight = new Set<Promise<void>>();
   await new Promise<void>((done) => {
@@ -99,8 +150,10 @@ export async function pacedLoad(options: PacedOptions, onAnswer: (answer: Answer
     tick();
   });
   await Promise.all(inFlight);
-  agent.destroy();
-  return { seconds: (performance.now() - started) / 1000, sent, errors, errorMessages };
+  clearInterval(sweep);
+  for (const connection of pool) connection.destroy();
+  lateness.sort((a, b) => a - b);
+  return { seconds: (performance.now() - started) / 1000, sent, errors, errorMessages, lateP99Ms: percentile(lateness, 99) };
 }
 
 export function percentile(sorted: readonly number[], p: number): number {

@@ -1,0 +1,105 @@
+// The open-loop generator and its raw HTTP client, against a real node:http server: answers with
+// Content-Length and chunked bodies, a server that closes connections, and the schedule.
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, it } from 'node:test';
+import { pacedLoad, type Answer } from '../paced.ts';
+import { parseResponse, RawConnection, requestHead } from '../raw-http.ts';
+
+let server: Server;
+let port: number;
+let bodiesSeen: string[] = [];
+
+before(async () => {
+  server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      bodiesSeen.push(body);
+      if (req.url === '/chunked') {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.write('hello, ');
+        setImmediate(() => res.end('world'));
+      } else if (req.url === '/close') {
+        res.writeHead(503, { 'retry-after': '1', connection: 'close', 'content-length': '4' }).end('busy');
+      } else {
+        const answer = JSON.stringify({ echo: body });
+        res.writeHead(201, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(answer) }).end(answer);
+      }
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  port = (server.address() as AddressInfo).port;
+});
+after(() => server.close());
+
+it('parses a Content-Length answer and keeps the connection for the next request', async () => {
+  const connection = new RawConnection('127.0.0.1', port);
+  await connection.ready;
+  for (const payload of ['{"a":1}', '{"b":"ünïcode"}']) {
+    const answer = await connection.send(requestHead('POST', `127.0.0.1:${port}`, '/echo', payload), payload, 5000);
+    assert.equal(answer.status, 201);
+    assert.equal(answer.headers['content-type'], 'application/json');
+    assert.deepEqual(JSON.parse(answer.body), { echo: payload });
+  }
+  assert.ok(connection.usable);
+  connection.destroy();
+});
+
+it('parses a chunked answer', async () => {
+  const connection = new RawConnection('127.0.0.1', port);
+  await connection.ready;
+  const answer = await connection.send(requestHead('GET', `127.0.0.1:${port}`, '/chunked', ''), '', 5000);
+  assert.equal(answer.status, 200);
+  assert.equal(answer.body, 'hello, world');
+  connection.destroy();
+});
+
+it('returns null until a response is complete', () => {
+  const full = Buffer.from('HTTP/1.1 201 Created\r\nContent-Length: 5\r\n\r\nhello');
+  for (let cut = 0; cut < full.length; cut++) assert.equal(parseResponse(full.subarray(0, cut)), null, `cut at ${cut}`);
+  assert.deepEqual(parseResponse(full)?.answer.body, 'hello');
+  assert.equal(parseResponse(full)?.consumed, full.length);
+});
+
+it('gives the answer of a server that closes, and marks the connection unusable', async () => {
+  const connection = new RawConnection('127.0.0.1', port);
+  await connection.ready;
+  const answer = await connection.send(requestHead('GET', `127.0.0.1:${port}`, '/close', ''), '', 5000);
+  assert.equal(answer.status, 503);
+  assert.equal(answer.headers['retry-after'], '1');
+  assert.equal(connection.usable, false);
+});
+
+it('sends rate × seconds requests on schedule, each answered, over reused connections', async () => {
+  bodiesSeen = [];
+  const answers: Answer[] = [];
+  let n = 0;
+  const result = await pacedLoad(
+    { url: `http://127.0.0.1:${port}`, path: '/echo', body: () => JSON.stringify({ n: n++ }), rate: 200, seconds: 1, connections: 8 },
+    (answer) => answers.push(answer),
+  );
+  assert.equal(result.sent, 200);
+  assert.equal(result.errors, 0);
+  assert.equal(answers.length, 200);
+  assert.ok(answers.every((a) => a.status === 201));
+  // Every body arrived once (the /healthz openers carry none).
+  assert.deepEqual(bodiesSeen.filter(Boolean).map((b) => JSON.parse(b).n).sort((a, b) => a - b), Array.from({ length: 200 }, (_, i) => i));
+  // Evenly spaced: the last request was due about a second after the first.
+  const due = answers.map((a) => a.dueMs).sort((a, b) => a - b);
+  assert.ok(due[199] - due[0] > 900 && due[199] - due[0] < 1100, `due times span ${due[199] - due[0]} ms`);
+});
+
+it('keeps going when the server closes connections: new ones are opened', async () => {
+  const answers: Answer[] = [];
+  const result = await pacedLoad(
+    { url: `http://127.0.0.1:${port}`, method: 'GET', path: '/close', body: () => '', rate: 100, seconds: 0.5, connections: 4 },
+    (answer) => answers.push(answer),
+  );
+  assert.equal(result.errors, 0, JSON.stringify(result.errorMessages));
+  assert.equal(answers.length, 50);
+  assert.ok(answers.every((a) => a.status === 503));
+});
