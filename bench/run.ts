@@ -47,21 +47,21 @@ const MODES: Mode[] = [
 ];
 const CEILING: Mode = { name: 'harness-ceiling', description: 'bare node:http server answering 201 (bench/bare-server.ts)', entry: 'bench/bare-server.ts', nodeArgs: [], env: {}, needsCollector: false };
 
-interface LoadResult { requestsPerSecond: number; recordsPerSecond: number; p50Ms: number; p99Ms: number; non2xx: number; errors: number }
+interface LoadResult { requestsPerSecond: number; recordsPerSecond: number; p50Ms: number; p99Ms: number; non2xx: number; errors: number; generatorLateP99Ms?: number }
 interface RunResult { single: LoadResult; batch: LoadResult; halfLoad: LoadResult; peakRssMiB: number }
 
-async function startService(mode: Mode, dataDir: string): Promise<ChildProcess> {
+async function startService(mode: Mode, dataDir: string, port = PORT): Promise<ChildProcess> {
   const child = spawn('taskset', ['-c', '0', process.execPath, ...mode.nodeArgs, mode.entry ?? 'service/src/main.ts'], {
     cwd: ROOT,
     env: {
-      ...process.env, ...mode.env, PORT: String(PORT), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn',
+      ...process.env, ...mode.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn',
       OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318', MAX_EVENT_LOOP_DELAY_MS: '0',
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   for (let i = 0; i < 100; i++) {
     try {
-      if ((await fetch(`http://127.0.0.1:${PORT}/readyz`)).ok) return child;
+      if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) return child;
     } catch {
       // starting
     }
@@ -70,13 +70,64 @@ async function startService(mode: Mode, dataDir: string): Promise<ChildProcess> 
   throw new Error(`service (${mode.name}) did not start`);
 }
 
-function load(kind: 'single' | 'batch', connections: number, seconds: number, rate?: number): LoadResult {
-  const args = ['-c', '1', process.execPath, 'bench/load.ts', `http://127.0.0.1:${PORT}`, kind, String(connections), String(seconds)];
+function loadArgs(port: number, kind: 'single' | 'batch', connections: number, seconds: number, rate?: number): string[] {
+  const args = ['-c', '1', process.execPath, 'bench/load.ts', `http://127.0.0.1:${port}`, kind, String(connections), String(seconds)];
   if (rate) args.push(String(Math.round(rate)));
-  const out = execFileSync('taskset', args, { cwd: ROOT, encoding: 'utf8' });
+  return args;
+}
+
+function parseLoad(kind: string, out: string): LoadResult {
   const result = JSON.parse(out.trim().split('\n').pop()!) as LoadResult;
   if (result.non2xx > 0 || result.errors > 0) console.warn(`  ${kind}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return result;
+}
+
+function load(kind: 'single' | 'batch', connections: number, seconds: number, rate?: number): LoadResult {
+  return parseLoad(kind, execFileSync('taskset', loadArgs(PORT, kind, connections, seconds, rate), { cwd: ROOT, encoding: 'utf8' }));
+}
+
+async function loadAsync(port: number, kind: 'single' | 'batch', connections: number, seconds: number): Promise<LoadResult> {
+  const child = spawn('taskset', loadArgs(port, kind, connections, seconds), { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.on('data', (chunk) => (out += chunk));
+  const [code] = await once(child, 'exit');
+  if (code !== 0) throw new Error(`load generator exited with ${code}`);
+  return parseLoad(kind, out);
+}
+
+/** CPU time of a process and all its threads, in seconds (utime + stime). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks; 100 per second on Linux
+}
+
+interface PairResult { a: number; b: number; cpuUsPerRequestA: number; cpuUsPerRequestB: number }
+
+/**
+ * Two services on the same core at the same time, each driven closed loop by its own generator:
+ * whatever the machine's speed does during the run, it does to both. The throughput ratio then
+ * measures the cost of what differs between them, free of the drift between sequential runs.
+ */
+async function pairedRun(a: Mode, b: Mode): Promise<PairResult> {
+  const dirs = [mkdtempSync(join(tmpdir(), 'bench-a-')), mkdtempSync(join(tmpdir(), 'bench-b-'))];
+  const ports = [PORT + 1, PORT + 2];
+  const services = [await startService(a, dirs[0], ports[0]), await startService(b, dirs[1], ports[1])];
+  try {
+    await Promise.all(ports.map((port) => loadAsync(port, 'single', SINGLE_CONNECTIONS, 3)));
+    const cpuBefore = services.map((s) => cpuSeconds(s.pid!));
+    const [ra, rb] = await Promise.all(ports.map((port) => loadAsync(port, 'single', SINGLE_CONNECTIONS, SECONDS)));
+    const cpu = services.map((s, i) => cpuSeconds(s.pid!) - cpuBefore[i]);
+    return {
+      a: ra.requestsPerSecond,
+      b: rb.requestsPerSecond,
+      cpuUsPerRequestA: (cpu[0] * 1e6) / (ra.requestsPerSecond * SECONDS),
+      cpuUsPerRequestB: (cpu[1] * 1e6) / (rb.requestsPerSecond * SECONDS),
+    };
+  } finally {
+    for (const service of services) service.kill('SIGTERM');
+    await Promise.all(services.map((service) => once(service, 'exit')));
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function peakRssMiB(pid: number): number {
@@ -85,14 +136,17 @@ function peakRssMiB(pid: number): number {
   return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)![1]) / 1024);
 }
 
-async function runOnce(mode: Mode): Promise<RunResult> {
+/** The harness's half-load check runs at this rate: about half of what the service sustains. */
+const CEILING_HALF_RATE = Number(process.env.BENCH_CEILING_HALF_RATE ?? 4000);
+
+async function runOnce(mode: Mode, halfRate?: number): Promise<RunResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-'));
   const service = await startService(mode, dataDir);
   try {
     load('single', SINGLE_CONNECTIONS, 3); // warm-up: JIT, SQLite pages, exporter connections
     const single = load('single', SINGLE_CONNECTIONS, SECONDS);
     const batch = load('batch', BATCH_CONNECTIONS, SECONDS);
-    const halfLoad = load('single', PACED_CONNECTIONS, SECONDS, single.requestsPerSecond / 2);
+    const halfLoad = load('single', PACED_CONNECTIONS, SECONDS, halfRate ?? single.requestsPerSecond / 2);
     return { single, batch, halfLoad, peakRssMiB: peakRssMiB(service.pid!) };
   } finally {
     service.kill('SIGTERM');
@@ -120,17 +174,30 @@ async function main() {
   const stack = await startStack(runDir);
   pinToCore1(stack);
   const results = new Map<string, RunResult[]>(MODES.map((m) => [m.name, []]));
+  const defaultMode = MODES.find((m) => m.name === 'default')!;
+  const baseMode = MODES.find((m) => m.name === 'no-telemetry')!;
+  const pairs: Array<{ base: number; def: number; baseCpu: number; defCpu: number }> = [];
   let ceiling: RunResult;
   try {
-    ceiling = await runOnce(CEILING);
-    console.log(`bench: harness ceiling (bare server) ${ceiling.single.requestsPerSecond.toFixed(0)} requests/s single, ${ceiling.batch.requestsPerSecond.toFixed(0)} batch requests/s`);
+    ceiling = await runOnce(CEILING, CEILING_HALF_RATE);
+    console.log(`bench: harness ceiling (bare server) ${ceiling.single.requestsPerSecond.toFixed(0)} requests/s single, ${ceiling.batch.requestsPerSecond.toFixed(0)} batch requests/s, p50 ${ceiling.halfLoad.p50Ms} ms p99 ${ceiling.halfLoad.p99Ms} ms at ${CEILING_HALF_RATE}/s`);
     // Modes interleaved run by run, so drift (thermal, noisy neighbours) hits them all alike.
     for (let run = 1; run <= RUNS; run++) {
       for (const mode of MODES) {
         const r = await runOnce(mode);
         results.get(mode.name)!.push(r);
-        console.log(`bench: run ${run} ${mode.name.padEnd(12)} single ${r.single.recordsPerSecond.toFixed(0)}/s, batch ${r.batch.recordsPerSecond.toFixed(0)} records/s, half load p50 ${r.halfLoad.p50Ms} ms p99 ${r.halfLoad.p99Ms} ms, peak RSS ${r.peakRssMiB} MiB`);
+        console.log(`bench: run ${run} ${mode.name.padEnd(12)} single ${r.single.recordsPerSecond.toFixed(0)}/s, batch ${r.batch.recordsPerSecond.toFixed(0)} records/s, half load p50 ${r.halfLoad.p50Ms} ms p99 ${r.halfLoad.p99Ms} ms (generator late p99 ${r.halfLoad.generatorLateP99Ms} ms), peak RSS ${r.peakRssMiB} MiB`);
       }
+    }
+    for (let run = 1; run <= RUNS; run++) {
+      // Which one starts first alternates, so neither always gets the warmer start.
+      const flip = run % 2 === 0;
+      const r = flip ? await pairedRun(defaultMode, baseMode) : await pairedRun(baseMode, defaultMode);
+      const pair = flip
+        ? { base: r.b, def: r.a, baseCpu: r.cpuUsPerRequestB, defCpu: r.cpuUsPerRequestA }
+        : { base: r.a, def: r.b, baseCpu: r.cpuUsPerRequestA, defCpu: r.cpuUsPerRequestB };
+      pairs.push(pair);
+      console.log(`bench: paired run ${run}: no-telemetry ${pair.base.toFixed(0)}/s (${pair.baseCpu.toFixed(0)} µs CPU/request), default ${pair.def.toFixed(0)}/s (${pair.defCpu.toFixed(0)} µs CPU/request), ratio ${(pair.def / pair.base).toFixed(2)}`);
     }
   } finally {
     await stack.stop();
@@ -145,23 +212,26 @@ async function main() {
       batch: median(rs.map((r) => r.batch.recordsPerSecond)),
       p50: median(rs.map((r) => r.halfLoad.p50Ms)),
       p99: median(rs.map((r) => r.halfLoad.p99Ms)),
+      late: median(rs.map((r) => r.halfLoad.generatorLateP99Ms ?? NaN)),
       rss: median(rs.map((r) => r.peakRssMiB)),
     };
   });
   const base = summary.find((s) => s.mode.name === 'no-telemetry')!;
   const table = [
-    '| mode | single POST records/s | ratio | batch POST records/s | ratio | p50 / p99 at half load (ms) | peak RSS (MiB) |',
-    '|---|---|---|---|---|---|---|',
-    ...summary.map((s) => `| ${s.mode.name}: ${s.mode.description} | ${s.single.toFixed(0)} | ${(s.single / base.single).toFixed(2)} | ${s.batch.toFixed(0)} | ${(s.batch / base.batch).toFixed(2)} | ${s.p50} / ${s.p99} | ${s.rss} |`),
+    '| mode | single POST records/s | ratio | batch POST records/s | ratio | p50 / p99 at half load (ms) | generator late p99 (ms) | peak RSS (MiB) |',
+    '|---|---|---|---|---|---|---|---|',
+    ...summary.map((s) => `| ${s.mode.name}: ${s.mode.description} | ${s.single.toFixed(0)} | ${(s.single / base.single).toFixed(2)} | ${s.batch.toFixed(0)} | ${(s.batch / base.batch).toFixed(2)} | ${s.p50} / ${s.p99} | ${s.late} | ${s.rss} |`),
   ].join('\n');
   const versions = stackVersions();
   const machine = `${cpus().length} × ${cpus()[0].model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.versions.node}; Alloy ${versions.ALLOY_VERSION}`;
-  const ceilingLine = `Harness ceiling (one run): the load generator drove a bare node:http server at ${ceiling!.single.requestsPerSecond.toFixed(0)} single POSTs/s and ${ceiling!.batch.requestsPerSecond.toFixed(0)} batch POSTs/s.`;
-  const section = `<!-- results:start (written by npm run bench) -->\nMeasured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine}; medians of ${RUNS} runs of ${SECONDS} s per figure.\n\n${table}\n\n${ceilingLine}\n<!-- results:end -->`;
+  const ceilingLine = `Harness ceiling (one run): the load generator drove a bare node:http server at ${ceiling!.single.requestsPerSecond.toFixed(0)} single POSTs/s and ${ceiling!.batch.requestsPerSecond.toFixed(0)} batch POSTs/s; paced at ${CEILING_HALF_RATE} POSTs/s, it measured p50 ${ceiling!.halfLoad.p50Ms} ms and p99 ${ceiling!.halfLoad.p99Ms} ms, the floor under the half-load figures above.`;
+  const pairedRatio = median(pairs.map((p) => p.def / p.base));
+  const pairedLine = `Paired runs (default and no-telemetry on the same core at the same time, ${RUNS} × ${SECONDS} s, single POSTs): throughput ratio ${pairedRatio.toFixed(2)} (runs: ${pairs.map((p) => (p.def / p.base).toFixed(2)).join(', ')}); CPU per request ${median(pairs.map((p) => p.defCpu)).toFixed(0)} µs with telemetry, ${median(pairs.map((p) => p.baseCpu)).toFixed(0)} µs without (medians; each service had half the core).`;
+  const section = `<!-- results:start (written by npm run bench) -->\nMeasured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine}; medians of ${RUNS} runs of ${SECONDS} s per figure.\n\n${table}\n\n${pairedLine}\n\n${ceilingLine}\n<!-- results:end -->`;
   const docPath = join(ROOT, 'docs/benchmarks.md');
   const doc = readFileSync(docPath, 'utf8');
   writeFileSync(docPath, doc.replace(/<!-- results:start[\s\S]*?<!-- results:end -->/, section));
-  console.log(`\n${table}\n`);
+  console.log(`\n${table}\n\n${pairedLine}\n`);
   const def = summary.find((s) => s.mode.name === 'default')!;
   console.log(`telemetry on/off throughput ratio: ${(def.single / base.single).toFixed(2)}`);
 }
