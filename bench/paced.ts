@@ -61,7 +61,7 @@ export async function pacedLoad(options: PacedOptions, onAnswer: (answer: Answer
 
   const pool: RawConnection[] = [];
   const idle: RawConnection[] = [];
-  const queue: Array<(connection: RawConnection) => void> = [];
+  const queue: Array<{ resolve: (connection: RawConnection) => void; reject: (error: Error) => void }> = [];
   const fail = (error: Error) => {
     errors++;
     const key = (error as NodeJS.ErrnoException).code ?? error.message;
@@ -70,17 +70,23 @@ export async function pacedLoad(options: PacedOptions, onAnswer: (answer: Answer
   const open = async (): Promise<RawConnection> => {
     const connection = new RawConnection(host, port);
     pool.push(connection);
-    await connection.ready;
+    try {
+      await connection.ready;
+    } catch (error) {
+      pool.splice(pool.indexOf(connection), 1); // a failed connect must not hold a slot
+      throw error;
+    }
     return connection;
   };
   const release = (connection: RawConnection) => {
     if (!connection.usable) {
       pool.splice(pool.indexOf(connection), 1);
-      if (queue.length) open().then((fresh) => release(fresh), (error) => { fail(error); queue.shift(); });
+      // Its slot is free: open one for the oldest waiter, or hand the waiter the reason it cannot.
+      if (queue.length) open().then(release, (error) => queue.shift()?.reject(error));
       return;
     }
     const next = queue.shift();
-    if (next) next(connection);
+    if (next) next.resolve(connection);
     else idle.push(connection);
   };
   const acquire = (): Promise<RawConnection> => {
@@ -93,7 +99,7 @@ export async function pacedLoad(options: PacedOptions, onAnswer: (answer: Answer
     }
     if (connection) return Promise.resolve(connection);
     if (pool.length < options.connections) return open();
-    return new Promise((resolve) => queue.push(resolve));
+    return new Promise((resolve, reject) => queue.push({ resolve, reject }));
   };
 
   const send = async (dueAt: number): Promise<void> => {

@@ -103,3 +103,21 @@ it('keeps going when the server closes connections: new ones are opened', async 
   assert.equal(answers.length, 50);
   assert.ok(answers.every((a) => a.status === 503));
 });
+
+it('counts every request as an error, and finishes, when nothing listens', async () => {
+  const probe = createServer();
+  probe.listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const deadPort = (probe.address() as AddressInfo).port;
+  probe.close();
+  await once(probe, 'close');
+  const answers: Answer[] = [];
+  const result = await pacedLoad(
+    { url: `http://127.0.0.1:${deadPort}`, path: '/echo', body: () => '{}', rate: 100, seconds: 0.3, connections: 4 },
+    (answer) => answers.push(answer),
+  );
+  assert.equal(answers.length, 0);
+  assert.equal(result.sent, 30);
+  assert.equal(result.errors, 30, JSON.stringify(result.errorMessages));
+  assert.ok(result.errorMessages.ECONNREFUSED > 0, JSON.stringify(result.errorMessages));
+});
