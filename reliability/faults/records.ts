@@ -2,6 +2,7 @@
 // is a pure function of its id (and the run's base time), so the test can rebuild exactly what k6
 // sent for any id it finds, acknowledged or not, without k6 writing every payload out.
 // No k6 or Node imports: this file runs in both.
+import { seededRandom as mulberry32 } from '../../loadtest/lib/random.ts';
 
 const REGIONS = ['na', 'eu', 'apac', 'latam', 'mea'] as const;
 const CURRENCIES = ['USD', 'EUR', 'GBP', 'JPY', 'CAD'] as const;
@@ -9,20 +10,14 @@ const TYPES = ['purchase', 'debit', 'credit', 'transfer', 'withdrawal', 'refund'
 const CHANNELS = ['web', 'mobile', 'pos'] as const;
 const CATEGORIES = ['groceries', 'electronics', 'travel', 'restaurants', 'fuel'] as const;
 
-/** FNV-1a of the id, then a mulberry32 stream: the same numbers in V8 and in k6's Sobek. */
+/** FNV-1a of the id seeds the load tests' mulberry32 stream: the same numbers in V8 and in k6's Sobek. */
 export function seededRandom(text: string): () => number {
   let seed = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     seed ^= text.charCodeAt(i);
     seed = Math.imul(seed, 0x01000193) >>> 0;
   }
-  return () => {
-    seed = (seed + 0x6d2b79f5) >>> 0;
-    let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed);
 }
 
 /** `ft-<run>-<vu>-<seq>`: unique per run, VU and record; id characters only. */
