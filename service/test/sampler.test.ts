@@ -39,6 +39,15 @@ describe('sampler', () => {
     assert.equal(sampledShare({ OTEL_TRACES_SAMPLER: 'ratelimiting', OTEL_TRACES_SAMPLER_ARG: '0' }), 0);
   });
 
+  it('rate limiting below one trace per second still samples, at that rate', () => {
+    let clock = 0;
+    const sampler = new RateLimitingSampler(0.5, () => clock);
+    // 100 requests/s for 20 s: one trace now, then one every 2 s.
+    let kept = 0;
+    for (let i = 0; i < 2000; i++, clock += 10) if (sampler.shouldSample().decision === SamplingDecision.RECORD_AND_SAMPLED) kept++;
+    assert.equal(kept, 10);
+  });
+
   it('follows a sampled parent whatever the ratio', () => {
     const parent = trace.setSpanContext(ROOT_CONTEXT, { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: TraceFlags.SAMPLED, isRemote: true });
     const result = samplerFromEnv({ OTEL_TRACES_SAMPLER_ARG: '0' }).shouldSample(parent, 'a'.repeat(32), 'x', SpanKind.SERVER, {}, []);

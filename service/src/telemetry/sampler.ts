@@ -42,25 +42,28 @@ function perSecond(env: Env): number {
 }
 
 /**
- * Samples up to `perSecond` traces per second (a token bucket holding one second's worth), and
- * no more whatever the load; the name and meaning follow Jaeger's `ratelimiting` sampler.
+ * Samples up to `perSecond` traces per second (a token bucket holding one second's worth, and at
+ * least one trace so that rates below 1/s still sample), and no more whatever the load; the name
+ * and meaning follow Jaeger's `ratelimiting` sampler.
  */
 export class RateLimitingSampler implements Sampler {
   private readonly perSecond: number;
+  private readonly capacity: number;
   private readonly now: () => number;
   private tokens: number;
   private last: number;
 
   constructor(perSecond: number, now: () => number = () => performance.now()) {
     this.perSecond = perSecond;
+    this.capacity = perSecond > 0 ? Math.max(1, perSecond) : 0;
     this.now = now;
-    this.tokens = perSecond;
+    this.tokens = this.capacity;
     this.last = now();
   }
 
   shouldSample(): SamplingResult {
     const now = this.now();
-    this.tokens = Math.min(this.perSecond, this.tokens + ((now - this.last) / 1000) * this.perSecond);
+    this.tokens = Math.min(this.capacity, this.tokens + ((now - this.last) / 1000) * this.perSecond);
     this.last = now;
     if (this.tokens < 1) return { decision: SamplingDecision.NOT_RECORD };
     this.tokens -= 1;
