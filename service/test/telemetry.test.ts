@@ -9,6 +9,7 @@ import { DataPointType, MetricReader, type ResourceMetrics } from '@opentelemetr
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { catalog, serviceInstruments } from '../src/telemetry/catalog.ts';
 import { startTelemetry, type Telemetry } from '../src/telemetry/setup.ts';
+import { TallyProducer } from '../src/telemetry/tally-producer.ts';
 
 // As sdk.ts does before the app is imported: let the pino instrumentation patch pino.
 register({ include: ['pino'] });
@@ -20,7 +21,8 @@ class PullReader extends MetricReader {
 
 const spans = new InMemorySpanExporter();
 const logRecords = new InMemoryLogRecordExporter();
-const reader = new PullReader();
+// With the tally histograms, as exporters.ts gives the production reader.
+const reader = new PullReader({ metricProducers: [new TallyProducer()] });
 let telemetry: Telemetry;
 let helpers: typeof import('./helpers.ts');
 let svc: import('./helpers.ts').TestService;

@@ -9,8 +9,9 @@ import { OTLPTraceExporter as TracesJson } from '@opentelemetry/exporter-trace-o
 import { OTLPTraceExporter as TracesProto } from '@opentelemetry/exporter-trace-otlp-proto';
 import { diag } from '@opentelemetry/api';
 import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
-import { PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
+import { InstrumentType, PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
+import { TallyProducer } from './tally-producer.ts';
 
 type Env = Record<string, string | undefined>;
 type Signal = 'TRACES' | 'METRICS' | 'LOGS';
@@ -37,5 +38,8 @@ export function metricReader(env: Env): IMetricReader {
   const exporter = protocol('METRICS', env) === 'http/json' ? new MetricsJson() : new MetricsProto();
   const interval = Number(env.OTEL_METRIC_EXPORT_INTERVAL) || DEFAULT_METRIC_EXPORT_INTERVAL_MS;
   const timeout = Math.min(Number(env.OTEL_METRIC_EXPORT_TIMEOUT) || 30_000, interval);
-  return new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: interval, exportTimeoutMillis: timeout });
+  // The tally histograms (tally-histogram.ts) in the temporality the exporter asks for
+  // (OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE), like the SDK's own histograms.
+  const tallies = new TallyProducer(exporter.selectAggregationTemporality(InstrumentType.HISTOGRAM));
+  return new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: interval, exportTimeoutMillis: timeout, metricProducers: [tallies] });
 }

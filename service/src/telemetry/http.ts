@@ -4,7 +4,6 @@
 // (docs/benchmarks.md); names, units and attributes are the same.
 import {
   context,
-  metrics,
   propagation,
   ROOT_CONTEXT,
   SpanKind,
@@ -17,12 +16,12 @@ import {
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { catalog } from './catalog.ts';
-import { createHistogram, METER_NAME } from './metrics.ts';
+import { tallyHistogram, type HistogramCell } from './tally-histogram.ts';
 import { markFailed, TRACER_NAME } from './tracing.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    otel: { span: Span; ctx: Context; start: number } | null;
+    otel: { span: Span; ctx: Context; start: number; route: RouteTelemetry } | null;
   }
 }
 
@@ -31,9 +30,19 @@ const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT'
 const UNTRACED_ROUTES = new Set(['/healthz', '/readyz']);
 
 const method = (request: FastifyRequest) => (KNOWN_METHODS.has(request.method) ? request.method : '_OTHER');
-/** The matched route template; absent for unmatched requests, as the conventions say. */
-const routeOf = (request: FastifyRequest): string | undefined =>
-  request.is404 ? undefined : request.routeOptions.url;
+
+/**
+ * What the hooks need of a route, built on its first request and kept: its template, its span
+ * names and its histogram cells. A request then builds no strings and hashes no attributes.
+ */
+interface RouteTelemetry {
+  /** The matched route template; absent for unmatched requests, as the conventions say. */
+  route: string | undefined;
+  traced: boolean;
+  spanNames: Map<string, string>;
+  /** Duration cells by method, protocol version and status code (0: the client gave up). */
+  cells: Map<string, Map<string, Map<number, HistogramCell>>>;
+}
 
 export interface HttpTelemetryOptions {
   /** Set false to load no HTTP telemetry at all (the benchmarks' baseline). */
@@ -43,14 +52,33 @@ export interface HttpTelemetryOptions {
 async function httpTelemetry(app: FastifyInstance, options: HttpTelemetryOptions) {
   if (options.enabled === false) return;
   const tracer = trace.getTracer(TRACER_NAME);
-  const duration = createHistogram(metrics.getMeter(METER_NAME), catalog.httpServerRequestDuration);
+  const duration = tallyHistogram(catalog.httpServerRequestDuration);
   app.decorateRequest('otel', null);
+
+  // Keyed by the route's config object, which Fastify keeps for the life of the route.
+  const routes = new WeakMap<object, RouteTelemetry>();
+  const UNMATCHED = {};
+  const routeTelemetry = (request: FastifyRequest): RouteTelemetry => {
+    const config = request.routeOptions.config ?? UNMATCHED;
+    let state = routes.get(config);
+    if (!state) {
+      const route = request.is404 ? undefined : request.routeOptions.url;
+      state = { route, traced: route === undefined || !UNTRACED_ROUTES.has(route), spanNames: new Map(), cells: new Map() };
+      routes.set(config, state);
+    }
+    return state;
+  };
+  const spanName = (state: RouteTelemetry, m: string): string => {
+    let name = state.spanNames.get(m);
+    if (name === undefined) state.spanNames.set(m, (name = state.route ? `${m} ${state.route}` : m));
+    return name;
+  };
 
   app.addHook('onRequest', (request, _reply, done) => {
     const start = performance.now();
-    const route = routeOf(request);
-    if (route !== undefined && UNTRACED_ROUTES.has(route)) {
-      request.otel = { span: trace.wrapSpanContext({ traceId: '', spanId: '', traceFlags: 0 }), ctx: context.active(), start };
+    const state = routeTelemetry(request);
+    if (!state.traced) {
+      request.otel = { span: trace.wrapSpanContext({ traceId: '', spanId: '', traceFlags: 0 }), ctx: context.active(), start, route: state };
       return done();
     }
     // Both propagators read only these headers; most requests carry neither.
@@ -61,21 +89,22 @@ async function httpTelemetry(app: FastifyInstance, options: HttpTelemetryOptions
     // No attributes at creation: the kit's samplers (sampler.ts) decide on the parent, a rate and
     // `sampling.priority`, never on HTTP attributes, and most requests are not sampled, so their
     // attributes would be built and cleaned for nothing. A span that records gets them here.
-    const span = tracer.startSpan(route ? `${method(request)} ${route}` : method(request), { kind: SpanKind.SERVER }, parent);
+    const m = method(request);
+    const span = tracer.startSpan(spanName(state, m), { kind: SpanKind.SERVER }, parent);
     if (span.isRecording()) {
       span.setAttributes({
-        'http.request.method': method(request),
+        'http.request.method': m,
         'url.scheme': request.protocol,
         'url.path': request.url.split('?', 1)[0],
         'network.protocol.version': request.raw.httpVersion,
         'client.address': request.ip,
       });
-      if (route !== undefined) span.setAttribute('http.route', route);
+      if (state.route !== undefined) span.setAttribute('http.route', state.route);
       const agent = headers['user-agent'];
       if (agent) span.setAttribute('user_agent.original', agent);
     }
     const ctx = trace.setSpan(parent, span);
-    request.otel = { span, ctx, start };
+    request.otel = { span, ctx, start, route: state };
     context.with(ctx, done);
   });
 
@@ -90,27 +119,26 @@ async function httpTelemetry(app: FastifyInstance, options: HttpTelemetryOptions
     done();
   });
 
-  // One attributes object per distinct combination, reused: the set is small and bounded
-  // (methods, routes, status codes), and a request then allocates none for its histogram entry.
-  const attributeSets = new Map<string, Attributes>();
-  const durationAttributes = (request: FastifyRequest, status: number | undefined): Attributes => {
-    const route = routeOf(request);
-    const key = `${method(request)} ${route ?? ''} ${status ?? ''} ${request.protocol} ${request.raw.httpVersion}`;
-    let attributes = attributeSets.get(key);
-    if (attributes) return attributes;
-    attributes = {
-      'http.request.method': method(request),
-      'url.scheme': request.protocol,
-      'network.protocol.version': request.raw.httpVersion,
-    };
-    if (route !== undefined) attributes['http.route'] = route;
-    if (status === undefined) attributes['error.type'] = 'aborted';
-    else {
-      attributes['http.response.status_code'] = status;
-      if (status >= 500) attributes['error.type'] = String(status);
+  /** The duration cell of a request's method, protocol version and status, created on first use. */
+  const durationCell = (request: FastifyRequest, state: RouteTelemetry, status: number | undefined): HistogramCell => {
+    const m = method(request);
+    const version = request.raw.httpVersion;
+    let byVersion = state.cells.get(m);
+    if (!byVersion) state.cells.set(m, (byVersion = new Map()));
+    let byStatus = byVersion.get(version);
+    if (!byStatus) byVersion.set(version, (byStatus = new Map()));
+    let cell = byStatus.get(status ?? 0);
+    if (!cell) {
+      const attributes: Attributes = { 'http.request.method': m, 'url.scheme': request.protocol, 'network.protocol.version': version };
+      if (state.route !== undefined) attributes['http.route'] = state.route;
+      if (status === undefined) attributes['error.type'] = 'aborted';
+      else {
+        attributes['http.response.status_code'] = status;
+        if (status >= 500) attributes['error.type'] = String(status);
+      }
+      byStatus.set(status ?? 0, (cell = duration.cell(attributes)));
     }
-    attributeSets.set(key, Object.freeze(attributes));
-    return attributes;
+    return cell;
   };
 
   /** Ends the request's span and records its duration; `status` is absent when the client gave up. */
@@ -118,10 +146,10 @@ async function httpTelemetry(app: FastifyInstance, options: HttpTelemetryOptions
     const otel = request.otel;
     if (!otel) return;
     request.otel = null; // onResponse and onRequestAbort may both fire: count once
-    const attributes = durationAttributes(request, status);
-    duration.record((performance.now() - otel.start) / 1000, attributes);
+    const cell = durationCell(request, otel.route, status);
+    cell.record((performance.now() - otel.start) / 1000);
     if (otel.span.isRecording()) {
-      otel.span.setAttributes(attributes);
+      otel.span.setAttributes(cell.attributes);
       if (status === undefined || status >= 500) otel.span.setStatus({ code: SpanStatusCode.ERROR });
     }
     otel.span.end();

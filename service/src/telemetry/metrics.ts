@@ -14,6 +14,7 @@ import {
 import type { FraudRule } from '../schemas/responses.ts';
 import { catalog, type CatalogEntry, type Outcome } from './catalog.ts';
 import { TallyCounter } from './tally.ts';
+import { tallyHistogram, type HistogramCell, type TallyHistogram } from './tally-histogram.ts';
 
 export const METER_NAME = 'ingestor';
 
@@ -49,8 +50,9 @@ export class IngestMetrics {
   private readonly batchSize: Histogram;
   private readonly commitDuration: Histogram;
   private readonly commitRecords: Histogram;
-  private readonly amount: Histogram;
-  private readonly byCurrency = new Map<string, Attributes>();
+  // Recorded once per accepted transaction: tallied too (tally-histogram.ts), one cell per currency.
+  private readonly amount: TallyHistogram;
+  private readonly amountByCurrency = new Map<string, HistogramCell>();
 
   constructor(storeCounts: () => Record<RecordType, number>, meter: Meter = metrics.getMeter(METER_NAME)) {
     this.transactions = new TallyCounter(meter, catalog.transactionsIngested, ['transaction.type', 'currency', 'region', 'outcome']);
@@ -60,7 +62,7 @@ export class IngestMetrics {
     this.batchSize = createHistogram(meter, catalog.batchSize);
     this.commitDuration = createHistogram(meter, catalog.storeCommitDuration);
     this.commitRecords = createHistogram(meter, catalog.storeCommitRecords);
-    this.amount = createHistogram(meter, catalog.transactionAmount);
+    this.amount = tallyHistogram(catalog.transactionAmount);
     const def = catalog.storeRecords;
     meter
       .createObservableGauge(def.name, { unit: def.unit, description: def.description })
@@ -76,7 +78,7 @@ export class IngestMetrics {
     if (type === 'transaction') {
       const currency = bounded(r.currency, knownCurrencies);
       this.transactions.add(1, bounded(r.transaction_type, sets.transactionTypes), currency, region, outcome);
-      if (outcome === 'accepted') this.amount.record((r as Transaction).amount, this.currencyAttributes(currency));
+      if (outcome === 'accepted') this.amountCell(currency).record((r as Transaction).amount);
     } else {
       this.claims.add(
         1,
@@ -88,11 +90,10 @@ export class IngestMetrics {
     }
   }
 
-  /** One attributes object per currency, not one per record: fewer objects for the GC. */
-  private currencyAttributes(currency: string): Attributes {
-    let attributes = this.byCurrency.get(currency);
-    if (!attributes) this.byCurrency.set(currency, (attributes = { currency }));
-    return attributes;
+  private amountCell(currency: string): HistogramCell {
+    let cell = this.amountByCurrency.get(currency);
+    if (!cell) this.amountByCurrency.set(currency, (cell = this.amount.cell({ currency })));
+    return cell;
   }
 
   rejectedRecord(type: RecordType, reason: RejectReason): void {
