@@ -13,8 +13,13 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, startStack, stackVersions, type RunningStack } from '../stack/native.ts';
+import { median, pairedRatio } from './paired.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+// Paired runs per order: the second-started service of a pair ran 2-3% slower than the first
+// with the same code on both sides (5 A/A pairs), so half the pairs start each mode first and
+// the ratio combines the two orders (see pairedRatio).
+const PAIRS_PER_ORDER = Number(process.env.BENCH_PAIRS_PER_ORDER ?? RUNS);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const PORT = Number(process.env.BENCH_PORT ?? 18180);
 const SINGLE_CONNECTIONS = 64;
@@ -157,11 +162,6 @@ async function runOnce(mode: Mode, halfRate?: number): Promise<RunResult> {
   }
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-};
-
 /** The stack shares core 1 with the load generator, at the lowest priority so it never starves it. */
 function pinToCore1(stack: RunningStack) {
   for (const pid of Object.values(stack.pids)) {
@@ -171,6 +171,9 @@ function pinToCore1(stack: RunningStack) {
 }
 
 async function main() {
+  console.log('bench: the batch pipeline stage by stage (bench/stages.ts) on core 0');
+  const stages = execFileSync('taskset', ['-c', '0', process.execPath, 'bench/stages.ts'], { cwd: ROOT, encoding: 'utf8' }).trim();
+  console.log(stages);
   const runDir = mkdtempSync(join(tmpdir(), 'bench-stack-'));
   console.log(`bench: starting the native stack (collector for the telemetry modes) on core 1`);
   const stack = await startStack(runDir);
@@ -178,7 +181,7 @@ async function main() {
   const results = new Map<string, RunResult[]>(MODES.map((m) => [m.name, []]));
   const defaultMode = MODES.find((m) => m.name === 'default')!;
   const baseMode = MODES.find((m) => m.name === 'no-telemetry')!;
-  const pairs: Array<{ base: number; def: number; baseCpu: number; defCpu: number }> = [];
+  const pairs: Array<{ defaultFirst: boolean; base: number; def: number; baseCpu: number; defCpu: number }> = [];
   let ceiling: RunResult;
   try {
     ceiling = await runOnce(CEILING, CEILING_HALF_RATE);
@@ -191,15 +194,15 @@ async function main() {
         console.log(`bench: run ${run} ${mode.name.padEnd(12)} single ${r.single.recordsPerSecond.toFixed(0)}/s, batch ${r.batch.recordsPerSecond.toFixed(0)} records/s, half load p50 ${r.halfLoad.p50Ms} ms p99 ${r.halfLoad.p99Ms} ms (generator late p99 ${r.halfLoad.generatorLateP99Ms} ms), peak RSS ${r.peakRssMiB} MiB`);
       }
     }
-    for (let run = 1; run <= RUNS; run++) {
-      // Which one starts first alternates, so neither always gets the warmer start.
-      const flip = run % 2 === 0;
-      const r = flip ? await pairedRun(defaultMode, baseMode) : await pairedRun(baseMode, defaultMode);
-      const pair = flip
-        ? { base: r.b, def: r.a, baseCpu: r.cpuUsPerRequestB, defCpu: r.cpuUsPerRequestA }
-        : { base: r.a, def: r.b, baseCpu: r.cpuUsPerRequestA, defCpu: r.cpuUsPerRequestB };
+    for (let run = 1; run <= 2 * PAIRS_PER_ORDER; run++) {
+      // The order alternates: odd runs start no-telemetry first, even runs the default.
+      const defaultFirst = run % 2 === 0;
+      const r = defaultFirst ? await pairedRun(defaultMode, baseMode) : await pairedRun(baseMode, defaultMode);
+      const pair = defaultFirst
+        ? { defaultFirst, base: r.b, def: r.a, baseCpu: r.cpuUsPerRequestB, defCpu: r.cpuUsPerRequestA }
+        : { defaultFirst, base: r.a, def: r.b, baseCpu: r.cpuUsPerRequestA, defCpu: r.cpuUsPerRequestB };
       pairs.push(pair);
-      console.log(`bench: paired run ${run}: no-telemetry ${pair.base.toFixed(0)}/s (${pair.baseCpu.toFixed(0)} µs CPU/request), default ${pair.def.toFixed(0)}/s (${pair.defCpu.toFixed(0)} µs CPU/request), ratio ${(pair.def / pair.base).toFixed(2)}`);
+      console.log(`bench: paired run ${run} (${defaultFirst ? 'default' : 'no-telemetry'} started first): no-telemetry ${pair.base.toFixed(0)}/s (${pair.baseCpu.toFixed(0)} µs CPU/request), default ${pair.def.toFixed(0)}/s (${pair.defCpu.toFixed(0)} µs CPU/request), ratio ${(pair.def / pair.base).toFixed(2)}`);
     }
   } finally {
     await stack.stop();
@@ -227,9 +230,10 @@ async function main() {
   const versions = stackVersions();
   const machine = `${cpus().length} × ${cpus()[0].model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.versions.node}; Alloy ${versions.ALLOY_VERSION}`;
   const ceilingLine = `Harness ceiling (one run): the load generator drove a bare node:http server at ${ceiling!.single.requestsPerSecond.toFixed(0)} single POSTs/s and ${ceiling!.batch.requestsPerSecond.toFixed(0)} batch POSTs/s; paced at ${CEILING_HALF_RATE} POSTs/s, it measured p50 ${ceiling!.halfLoad.p50Ms} ms and p99 ${ceiling!.halfLoad.p99Ms} ms, the floor under the half-load figures above.`;
-  const pairedRatio = median(pairs.map((p) => p.def / p.base));
-  const pairedLine = `Paired runs (default and no-telemetry on the same core at the same time, ${RUNS} × ${SECONDS} s, single POSTs): throughput ratio ${pairedRatio.toFixed(2)} (runs: ${pairs.map((p) => (p.def / p.base).toFixed(2)).join(', ')}); CPU per request ${median(pairs.map((p) => p.defCpu)).toFixed(0)} µs with telemetry, ${median(pairs.map((p) => p.baseCpu)).toFixed(0)} µs without (medians; each service had half the core).`;
-  const section = `<!-- results:start (written by npm run bench) -->\nMeasured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine}; medians of ${RUNS} runs of ${SECONDS} s per figure.\n\n${table}\n\n${pairedLine}\n\n${ceilingLine}\n<!-- results:end -->`;
+  const { ratio: telemetryRatio, position } = pairedRatio(pairs);
+  const runs = (defaultFirst: boolean) => pairs.filter((p) => p.defaultFirst === defaultFirst).map((p) => (p.def / p.base).toFixed(2)).join(', ');
+  const pairedLine = `Paired runs (default and no-telemetry on the same core at the same time, ${PAIRS_PER_ORDER} runs of ${SECONDS} s in each start order, single POSTs): throughput ratio ${telemetryRatio.toFixed(2)} (no-telemetry started first: ${runs(false)}; default started first: ${runs(true)}; the second-started service ran at ${position.toFixed(2)} of the first); CPU per request ${median(pairs.map((p) => p.defCpu)).toFixed(0)} µs with telemetry, ${median(pairs.map((p) => p.baseCpu)).toFixed(0)} µs without (medians; each service had half the core).`;
+  const section = `<!-- results:start (written by npm run bench) -->\nMeasured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine}; medians of ${RUNS} runs of ${SECONDS} s per figure.\n\n${table}\n\n${pairedLine}\n\n${ceilingLine}\n\nThe batch pipeline's stages alone, one core, in one process (bench/stages.ts):\n\n${stages}\n<!-- results:end -->`;
   const docPath = join(ROOT, 'docs/benchmarks.md');
   const doc = readFileSync(docPath, 'utf8');
   writeFileSync(docPath, doc.replace(/<!-- results:start[\s\S]*?<!-- results:end -->/, section));
@@ -238,7 +242,7 @@ async function main() {
   // The paired figure is the headline: sequential runs of one mode vary by up to 30% on this VM
   // (its CPU speed drifts by ±25% within seconds), which the medians of 3 do not cancel.
   console.log(`sequential medians: telemetry on/off single-POST ratio ${(def.single / base.single).toFixed(2)}`);
-  console.log(`telemetry on/off throughput ratio: ${pairedRatio.toFixed(2)}`);
+  console.log(`telemetry on/off throughput ratio: ${telemetryRatio.toFixed(2)}`);
 }
 
 await main();

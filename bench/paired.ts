@@ -1,0 +1,27 @@
+// Statistics of the benchmark: medians, and the paired throughput ratio with the start order of
+// the two services cancelled out.
+
+export const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+};
+
+export interface Pair {
+  /** Whether the default-mode service was started (and loaded) first. */
+  defaultFirst: boolean;
+  /** Throughputs of the default and the no-telemetry service in the same run. */
+  def: number;
+  base: number;
+}
+
+/**
+ * The paired throughput ratio with the start order cancelled out. If telemetry scales throughput
+ * by `ratio` and being the second-started service by `position`, the pairs that start
+ * no-telemetry first measure ratio × position and the others ratio / position: the geometric mean
+ * of the two orders' medians is the ratio, and the square root of their quotient the position.
+ */
+export function pairedRatio(pairs: readonly Pair[]): { ratio: number; position: number } {
+  const order = (defaultFirst: boolean) => median(pairs.filter((p) => p.defaultFirst === defaultFirst).map((p) => p.def / p.base));
+  const [baseFirst, defaultFirst] = [order(false), order(true)];
+  return { ratio: Math.sqrt(baseFirst * defaultFirst), position: Math.sqrt(baseFirst / defaultFirst) };
+}

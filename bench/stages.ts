@@ -1,0 +1,120 @@
+// Where a batch record's time goes: each stage of the ingest pipeline run alone, in this process,
+// on the same 100-record batches the load generator sends, and the SQLite store's insert rate
+// with and without its fsync. The sum is the ceiling of batch ingest on one core, before HTTP,
+// telemetry and the thread hand-off; `npm run bench` measures the whole service against it.
+//
+//   npm run bench:stages   (npm run bench runs it first, pinned to core 0, and reports it)
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sjson from 'secure-json-parse';
+import { loadConfig } from '../service/src/config.ts';
+import { scoreTransaction } from '../service/src/fraud/rules.ts';
+import { velocityWindowFor } from '../service/src/fraud/velocity.ts';
+import { canonicalJson, transactionKind } from '../service/src/ingest/kinds.ts';
+import { createValidator } from '../service/src/ingest/validate.ts';
+import { openDatabase, ROW_COLUMNS } from '../service/src/store/sqlite-schema.ts';
+import { SqliteStore } from '../service/src/store/sqlite-store.ts';
+import { median } from './paired.ts';
+
+const BATCH = 100;
+const BATCHES = Number(process.env.STAGES_BATCHES ?? 400);
+const ROUNDS = 5;
+const currencies = ['USD', 'EUR', 'GBP', 'JPY'];
+const regions = ['na', 'eu', 'apac', 'latam', 'mea'];
+let n = 0;
+
+/** The load generator's transaction (bench/load.ts). */
+function transaction(): Record<string, unknown> {
+  const i = n++;
+  return {
+    transaction_id: `s-${i}`,
+    timestamp: new Date(Date.now() + i).toISOString(),
+    account_id: `acc-${i % 5000}`,
+    customer_id: `cust-${i % 100000}`,
+    amount: 10 + (i % 900),
+    currency: currencies[i % currencies.length],
+    transaction_type: 'purchase',
+    region: regions[i % regions.length],
+    channel: 'web',
+  };
+}
+
+const bodies = Array.from({ length: BATCHES }, () => JSON.stringify({ records: Array.from({ length: BATCH }, transaction) }));
+const parsed = bodies.map((body) => (sjson.parse(body) as { records: Record<string, unknown>[] }).records);
+const config = loadConfig({});
+const validate = createValidator(transactionKind);
+
+/** µs per record of `stage` over all batches, median of ROUNDS rounds. */
+function measure(stage: (records: Record<string, unknown>[], b: number) => void): number {
+  const rounds: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const started = performance.now();
+    for (let b = 0; b < BATCHES; b++) stage(parsed[b], b);
+    rounds.push(((performance.now() - started) * 1000) / (BATCHES * BATCH));
+  }
+  return median(rounds);
+}
+
+const stages: Array<[string, number]> = [];
+stages.push(['JSON parse (secure-json-parse, as Fastify)', measure((_, b) => sjson.parse(bodies[b]))]);
+stages.push(['validate (Ajv schema + currency + dates)', measure((records) => { for (const r of records) validate(r); })]);
+stages.push(['canonical JSON (the stored payload)', measure((records) => { for (const r of records) canonicalJson(transactionKind, r); })]);
+const velocity = velocityWindowFor(config.fraud);
+stages.push(['fraud rules + velocity window', measure((records) => {
+  for (const r of records) scoreTransaction(r as never, config.fraud, velocity.observe(r.customer_id as string, Date.parse(r.timestamp as string)));
+})]);
+
+// The store's INSERTs in the writer's way (one transaction per group, prepared statement),
+// without and with the fsync of synchronous=FULL.
+function insertRate(synchronous: 'OFF' | 'FULL'): number {
+  const dir = mkdtempSync(join(tmpdir(), 'stages-'));
+  try {
+    const db = openDatabase(join(dir, 'records.db'));
+    db.exec(`PRAGMA synchronous = ${synchronous}`);
+    const insert = db.prepare(`INSERT INTO records VALUES (${Array(ROW_COLUMNS).fill('?').join(', ')})`);
+    let id = 0;
+    const round = (): number => {
+      const started = performance.now();
+      for (let b = 0; b < BATCHES; b++) {
+        db.exec('BEGIN IMMEDIATE');
+        for (const r of parsed[b]) {
+          insert.run('transaction', `r-${id++}`, r.customer_id as string, Date.parse(r.timestamp as string), canonicalJson(transactionKind, r), '[]', new Date().toISOString());
+        }
+        db.exec('COMMIT');
+      }
+      return ((performance.now() - started) * 1000) / (BATCHES * BATCH);
+    };
+    const rounds = Array.from({ length: ROUNDS }, round);
+    db.close();
+    return median(rounds);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+stages.push(['SQLite insert, 100 rows per transaction, no fsync', insertRate('OFF')]);
+const withFsync = insertRate('FULL');
+
+// The idempotency lookup of a batch against a store holding the rows inserted so far.
+const dir = mkdtempSync(join(tmpdir(), 'stages-store-'));
+const store = new SqliteStore({ dataDir: dir });
+try {
+  for (const records of parsed.slice(0, 50)) {
+    await Promise.all(records.map((r) => store.add({
+      type: 'transaction', id: r.transaction_id as string, customerId: r.customer_id as string,
+      timestampMs: Date.parse(r.timestamp as string), payload: canonicalJson(transactionKind, r), fraudRules: [], receivedAt: new Date().toISOString(),
+    })));
+  }
+  stages.push(['idempotency lookup (findMany, 100 ids)', measure((records) => { store.findMany('transaction', records.map((r) => r.transaction_id as string)); })]);
+} finally {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const total = stages.reduce((sum, [, us]) => sum + us, 0);
+console.log('| stage | µs per record |');
+console.log('|---|---|');
+for (const [name, us] of stages) console.log(`| ${name} | ${us.toFixed(2)} |`);
+console.log(`| **sum** | **${total.toFixed(2)}** |`);
+console.log(`\nceiling of these stages on one core: ${Math.round(1e6 / total)} records/s`);
+console.log(`SQLite insert with synchronous=FULL (one fsync per 100-row transaction): ${withFsync.toFixed(2)} µs per record, ${Math.round(1e6 / withFsync)} records/s alone`);

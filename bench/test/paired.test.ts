@@ -1,0 +1,34 @@
+// The paired ratio cancels the start-order effect and keeps the telemetry effect.
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { median, pairedRatio, type Pair } from '../paired.ts';
+
+/** Pairs as a model with a known telemetry ratio and a known second-starter penalty would give them. */
+function pairs(ratio: number, position: number, noise: number[]): Pair[] {
+  return noise.map((n, i) => {
+    const defaultFirst = i % 2 === 1;
+    const base = 4000 * n;
+    // The second-started service runs at `position` of its throughput.
+    const def = base * ratio * (defaultFirst ? 1 / position : position);
+    return { defaultFirst, def, base };
+  });
+}
+
+it('recovers the ratio and the position effect from both start orders', () => {
+  const result = pairedRatio(pairs(0.85, 0.97, [1, 1.1, 0.9, 1.05, 0.95, 1]));
+  assert.ok(Math.abs(result.ratio - 0.85) < 1e-9, `ratio ${result.ratio}`);
+  assert.ok(Math.abs(result.position - 0.97) < 1e-9, `position ${result.position}`);
+});
+
+it('differs from the plain median of all pairs, which the start order biases', () => {
+  const sample = pairs(0.9, 0.94, [1, 1, 1, 1]);
+  const plain = median(sample.map((p) => p.def / p.base));
+  assert.notEqual(plain.toFixed(3), '0.900');
+  assert.equal(pairedRatio(sample).ratio.toFixed(3), '0.900');
+});
+
+it('takes the median within each order, so one outlying pair does not move it', () => {
+  const sample = pairs(0.8, 1, [1, 1, 1, 1, 1, 1]);
+  sample[0] = { ...sample[0], def: sample[0].base * 0.3 }; // a stalled run
+  assert.equal(pairedRatio(sample).ratio.toFixed(3), '0.800');
+});

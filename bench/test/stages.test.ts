@@ -1,0 +1,17 @@
+// bench/stages.ts runs the real pipeline modules and a real SQLite file: a short run must report
+// every stage with a measured time, and a sum and ceiling that follow from them.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { it } from 'node:test';
+
+it('reports each stage, their sum and the one-core ceiling', () => {
+  const out = execFileSync(process.execPath, ['bench/stages.ts'], { encoding: 'utf8', env: { ...process.env, STAGES_BATCHES: '10' } });
+  const rows = [...out.matchAll(/^\| ([^|*]+) \| ([\d.]+) \|$/gm)].map((m) => ({ stage: m[1], us: Number(m[2]) }));
+  assert.deepEqual(rows.map((r) => r.stage.split(' ')[0]), ['JSON', 'validate', 'canonical', 'fraud', 'SQLite', 'idempotency']);
+  for (const row of rows) assert.ok(row.us > 0 && Number.isFinite(row.us), `${row.stage}: ${row.us}`);
+  const sum = Number(/\*\*sum\*\* \| \*\*([\d.]+)\*\*/.exec(out)![1]);
+  assert.ok(Math.abs(sum - rows.reduce((a, r) => a + r.us, 0)) < 0.05, 'the sum of the rows');
+  const ceiling = Number(/one core: (\d+) records\/s/.exec(out)![1]);
+  assert.ok(Math.abs(ceiling - 1e6 / sum) / ceiling < 0.01, 'ceiling = 1 / sum');
+  assert.match(out, /synchronous=FULL .*: [\d.]+ µs per record, \d+ records\/s alone/);
+});
