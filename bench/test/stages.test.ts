@@ -14,4 +14,6 @@ it('reports each stage, their sum and the one-core ceiling', () => {
   const ceiling = Number(/one core: (\d+) records\/s/.exec(out)![1]);
   assert.ok(Math.abs(ceiling - 1e6 / sum) / ceiling < 0.01, 'ceiling = 1 / sum');
   assert.match(out, /synchronous=FULL .*: [\d.]+ µs per record, \d+ records\/s alone/);
+  const window = Number(/velocity window at its cap of 100,000 customers: ([\d.]+) MiB/.exec(out)![1]);
+  assert.ok(window > 1 && window < 200, `velocity window ${window} MiB`);
 });

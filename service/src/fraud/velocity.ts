@@ -23,11 +23,13 @@ export class VelocityWindow {
     let times = this.seen.get(customerId);
     if (times) {
       this.seen.delete(customerId); // re-inserted below: Map order is the LRU order
+      insertSorted(times, timestampMs);
     } else {
-      times = [];
+      // An array literal holds exactly one number; an empty array grown by insertion reserves
+      // room for 17, and most customers are seen once per window (docs/benchmarks.md: memory).
+      times = [timestampMs];
       if (this.seen.size >= this.maxCustomers) this.evictOldest();
     }
-    insertSorted(times, timestampMs);
     // Forget what is older than a window before the newest timestamp seen: it can no longer
     // count, except for records arriving that late, which then see a smaller count.
     const newest = times[times.length - 1];
