@@ -61,7 +61,8 @@ async function startService(mode: Mode, dataDir: string, port = PORT): Promise<C
   const child = spawn('taskset', ['-c', '0', process.execPath, ...mode.nodeArgs, mode.entry ?? 'service/src/main.ts'], {
     cwd: ROOT,
     env: {
-      ...process.env, ...mode.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn',
+      // MALLOC_ARENA_MAX as npm start and the Dockerfile set it.
+      ...process.env, MALLOC_ARENA_MAX: '2', ...mode.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn',
       OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318', MAX_EVENT_LOOP_DELAY_MS: '0',
     },
     stdio: ['ignore', 'ignore', 'inherit'],
