@@ -31,6 +31,8 @@ const UNTRACED_ROUTES = new Set(['/healthz', '/readyz']);
 
 const method = (request: FastifyRequest) => (KNOWN_METHODS.has(request.method) ? request.method : '_OTHER');
 
+type CellsByMethod = Map<string, Map<string, Map<number, HistogramCell>>>;
+
 /**
  * What the hooks need of a route, built on its first request and kept: its template, its span
  * names and its histogram cells. A request then builds no strings and hashes no attributes.
@@ -40,8 +42,8 @@ interface RouteTelemetry {
   route: string | undefined;
   traced: boolean;
   spanNames: Map<string, string>;
-  /** Duration cells by method, protocol version and status code (0: the client gave up). */
-  cells: Map<string, Map<string, Map<number, HistogramCell>>>;
+  /** Duration cells by scheme, method, protocol version and status code (0: the client gave up). */
+  cells: { http: CellsByMethod; https: CellsByMethod };
 }
 
 export interface HttpTelemetryOptions {
@@ -63,7 +65,7 @@ async function httpTelemetry(app: FastifyInstance, options: HttpTelemetryOptions
     let state = routes.get(config);
     if (!state) {
       const route = request.is404 ? undefined : request.routeOptions.url;
-      state = { route, traced: route === undefined || !UNTRACED_ROUTES.has(route), spanNames: new Map(), cells: new Map() };
+      state = { route, traced: route === undefined || !UNTRACED_ROUTES.has(route), spanNames: new Map(), cells: { http: new Map(), https: new Map() } };
       routes.set(config, state);
     }
     return state;
@@ -122,14 +124,16 @@ async function httpTelemetry(app: FastifyInstance, options: HttpTelemetryOptions
   /** The duration cell of a request's method, protocol version and status, created on first use. */
   const durationCell = (request: FastifyRequest, state: RouteTelemetry, status: number | undefined): HistogramCell => {
     const m = method(request);
+    const scheme = request.protocol;
     const version = request.raw.httpVersion;
-    let byVersion = state.cells.get(m);
-    if (!byVersion) state.cells.set(m, (byVersion = new Map()));
+    const byMethod = scheme === 'https' ? state.cells.https : state.cells.http;
+    let byVersion = byMethod.get(m);
+    if (!byVersion) byMethod.set(m, (byVersion = new Map()));
     let byStatus = byVersion.get(version);
     if (!byStatus) byVersion.set(version, (byStatus = new Map()));
     let cell = byStatus.get(status ?? 0);
     if (!cell) {
-      const attributes: Attributes = { 'http.request.method': m, 'url.scheme': request.protocol, 'network.protocol.version': version };
+      const attributes: Attributes = { 'http.request.method': m, 'url.scheme': scheme, 'network.protocol.version': version };
       if (state.route !== undefined) attributes['http.route'] = state.route;
       if (status === undefined) attributes['error.type'] = 'aborted';
       else {

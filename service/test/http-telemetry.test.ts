@@ -1,0 +1,64 @@
+// The HTTP hooks' duration histogram: one series per route template, method, scheme, protocol
+// version and status, each request counted in its own, whatever the hooks cache per route.
+import assert from 'node:assert/strict';
+import { after, before, it } from 'node:test';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { MeterProvider, MetricReader, type DataPoint, type Histogram, type MetricReaderOptions } from '@opentelemetry/sdk-metrics';
+import { catalog } from '../src/telemetry/catalog.ts';
+import httpTelemetry from '../src/telemetry/http.ts';
+import { TallyProducer } from '../src/telemetry/tally-producer.ts';
+
+class PullReader extends MetricReader {
+  constructor(options?: MetricReaderOptions) {
+    super(options);
+  }
+  protected override async onForceFlush() {}
+  protected override async onShutdown() {}
+}
+
+const reader = new PullReader({ metricProducers: [new TallyProducer()] });
+const provider = new MeterProvider({ readers: [reader] });
+let app: FastifyInstance;
+
+before(async () => {
+  // trustProxy: the scheme comes from X-Forwarded-Proto, so one route sees both schemes.
+  app = Fastify({ trustProxy: true });
+  await app.register(httpTelemetry);
+  app.get('/items/:id', async (request, reply) => ((request.params as { id: string }).id === 'missing' ? reply.code(404).send() : { ok: true }));
+  app.post('/items', async (_request, reply) => reply.code(201).send({ ok: true }));
+  await app.ready();
+});
+after(async () => {
+  await app.close();
+  await provider.shutdown();
+});
+
+async function points(): Promise<DataPoint<Histogram>[]> {
+  const { resourceMetrics } = await reader.collect();
+  const metric = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics).find((m) => m.descriptor.name === catalog.httpServerRequestDuration.name);
+  return (metric?.dataPoints ?? []) as DataPoint<Histogram>[];
+}
+
+const count = (all: DataPoint<Histogram>[], attributes: Record<string, string | number | undefined>) =>
+  all.filter((p) => Object.entries(attributes).every(([k, v]) => p.attributes[k] === v)).reduce((n, p) => n + p.value.count, 0);
+
+it('counts each request under its own route, method, scheme and status', async () => {
+  for (let i = 0; i < 3; i++) await app.inject({ method: 'GET', url: `/items/${i}` });
+  await app.inject({ method: 'GET', url: '/items/missing' });
+  await app.inject({ method: 'GET', url: '/items/7', headers: { 'x-forwarded-proto': 'https' } });
+  await app.inject({ method: 'POST', url: '/items', payload: {} });
+  await app.inject({ method: 'POST', url: '/items', payload: {}, headers: { 'x-forwarded-proto': 'https' } });
+  await app.inject({ method: 'GET', url: '/nowhere' });
+
+  const all = await points();
+  assert.equal(count(all, { 'http.route': '/items/:id', 'http.request.method': 'GET', 'url.scheme': 'http', 'http.response.status_code': 200 }), 3);
+  assert.equal(count(all, { 'http.route': '/items/:id', 'url.scheme': 'http', 'http.response.status_code': 404 }), 1);
+  assert.equal(count(all, { 'http.route': '/items/:id', 'url.scheme': 'https', 'http.response.status_code': 200 }), 1);
+  assert.equal(count(all, { 'http.route': '/items', 'http.request.method': 'POST', 'url.scheme': 'http', 'http.response.status_code': 201 }), 1);
+  assert.equal(count(all, { 'http.route': '/items', 'http.request.method': 'POST', 'url.scheme': 'https', 'http.response.status_code': 201 }), 1);
+  // An unmatched request has no route attribute, as the conventions say, and is still counted.
+  const unmatched = all.filter((p) => p.attributes['http.route'] === undefined);
+  assert.equal(unmatched.reduce((n, p) => n + p.value.count, 0), 1);
+  assert.equal(unmatched[0].attributes['http.response.status_code'], 404);
+  assert.equal(all.reduce((n, p) => n + p.value.count, 0), 8, 'every request once');
+});
