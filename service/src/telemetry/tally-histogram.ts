@@ -42,9 +42,13 @@ export class HistogramCell {
     this.startMs = Date.now();
   }
 
-  /** Records one value; negative and non-finite values are dropped, as the SDK's histogram does. */
+  /**
+   * Records one value. Negative values and NaN are dropped, as the SDK's histogram drops them;
+   * so are infinite ones, which the SDK would count in the last bucket and which would leave the
+   * sum infinite for the life of the process.
+   */
   record(value: number): void {
-    if (!(value >= 0) || value === Infinity) return;
+    if (typeof value !== 'number' || !(value >= 0) || value === Infinity) return;
     this.counts[bucketIndex(this.boundaries, value)]++;
     this.count++;
     this.sum += value;

@@ -2,7 +2,9 @@
 // reader collects together with the SDK's own instruments (`metricProducers` in its options), so
 // they are exported in the same request, under the service's meter scope.
 //
-// One producer per reader: with delta temporality it remembers what it exported last.
+// One producer per reader: with delta temporality it remembers what it exported last. Delta points
+// carry no min and max (the SDK's carry the interval's): the cells keep lifetime extremes only,
+// shared by every reader.
 import { ValueType } from '@opentelemetry/api';
 import { millisToHrTime } from '@opentelemetry/core';
 import { emptyResource } from '@opentelemetry/resources';
