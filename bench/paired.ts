@@ -1,9 +1,11 @@
 // Statistics of the benchmark: medians, and the paired throughput ratio with the start order of
 // the two services cancelled out.
 
+/** The middle value; for an even count, the mean of the two middle ones. */
 export const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 
 export interface Pair {

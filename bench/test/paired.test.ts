@@ -14,6 +14,11 @@ function pairs(ratio: number, position: number, noise: number[]): Pair[] {
   });
 }
 
+it('takes the median of an even count as the mean of the two middle values', () => {
+  assert.equal(median([4, 1, 3, 2]), 2.5);
+  assert.equal(median([3, 1, 2]), 2);
+});
+
 it('recovers the ratio and the position effect from both start orders', () => {
   const result = pairedRatio(pairs(0.85, 0.97, [1, 1.1, 0.9, 1.05, 0.95, 1]));
   assert.ok(Math.abs(result.ratio - 0.85) < 1e-9, `ratio ${result.ratio}`);
