@@ -68,6 +68,12 @@ export function prometheusNames(def: MetricDefinition): PrometheusNames {
   return { base, series: base, labels };
 }
 
+/** Throws unless every key is an attribute the catalog lists for the metric (ids never are). */
+export function assertCatalogAttributes(def: MetricDefinition, keys: readonly string[]): void {
+  const unknown = keys.filter((key) => !def.attributes.includes(key));
+  if (unknown.length) throw new Error(`${def.name} has no attribute ${unknown.join(', ')} in the catalog`);
+}
+
 function entry(def: MetricDefinition): CatalogEntry {
   return { ...def, prometheus: prometheusNames(def) };
 }

@@ -1,6 +1,6 @@
 // The service's instruments, created from the catalog, behind methods that take records and
 // outcomes, so call sites cannot pass an id or an unbounded value as an attribute.
-import { metrics, type Attributes, type Histogram, type Meter } from '@opentelemetry/api';
+import { metrics, type Histogram, type Meter } from '@opentelemetry/api';
 import type { RecordType } from '../ingest/kinds.ts';
 import type { RejectReason } from '../ingest/validate.ts';
 import {

@@ -9,7 +9,7 @@
 // Only for attribute values from bounded sets: every cell lives as long as the process (as the
 // SDK's own storage does).
 import type { Attributes } from '@opentelemetry/api';
-import type { CatalogEntry } from './catalog.ts';
+import { assertCatalogAttributes, type CatalogEntry } from './catalog.ts';
 
 /** Index of the bucket for `value`: the first boundary >= value (buckets are upper-inclusive, as in OTLP). */
 function bucketIndex(boundaries: readonly number[], value: number): number {
@@ -74,8 +74,7 @@ export class TallyHistogram {
    */
   cell(attributes: Attributes): HistogramCell {
     const keys = Object.keys(attributes).sort();
-    const unknown = keys.filter((key) => !this.def.attributes.includes(key));
-    if (unknown.length) throw new Error(`${this.def.name} has no attribute ${unknown.join(', ')} in the catalog`);
+    assertCatalogAttributes(this.def, keys);
     const key = JSON.stringify(keys.map((k) => [k, attributes[k]]));
     let cell = this.cellsByKey.get(key);
     if (!cell) {

@@ -8,7 +8,7 @@
 // Only for attribute values from bounded sets: every distinct set stays in memory for the life
 // of the process (as it does in the SDK's own storage).
 import type { Attributes, Meter } from '@opentelemetry/api';
-import type { CatalogEntry } from './catalog.ts';
+import { assertCatalogAttributes, type CatalogEntry } from './catalog.ts';
 
 const SEPARATOR = '\u001f';
 
@@ -23,8 +23,7 @@ export class TallyCounter {
 
   /** `keys` names the attribute of each value passed to `add`, in order; all from the catalog entry. */
   constructor(meter: Meter, def: CatalogEntry, keys: readonly string[]) {
-    const unknown = keys.filter((key) => !def.attributes.includes(key));
-    if (unknown.length) throw new Error(`${def.name} has no attribute ${unknown.join(', ')} in the catalog`);
+    assertCatalogAttributes(def, keys);
     this.keys = keys;
     meter
       .createObservableCounter(def.name, { unit: def.unit, description: def.description })
