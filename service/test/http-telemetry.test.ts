@@ -3,18 +3,11 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { MeterProvider, MetricReader, type DataPoint, type Histogram, type MetricReaderOptions } from '@opentelemetry/sdk-metrics';
+import { MeterProvider, type DataPoint, type Histogram } from '@opentelemetry/sdk-metrics';
 import { catalog } from '../src/telemetry/catalog.ts';
 import httpTelemetry from '../src/telemetry/http.ts';
 import { TallyProducer } from '../src/telemetry/tally-producer.ts';
-
-class PullReader extends MetricReader {
-  constructor(options?: MetricReaderOptions) {
-    super(options);
-  }
-  protected override async onForceFlush() {}
-  protected override async onShutdown() {}
-}
+import { PullReader } from './pull-reader.ts';
 
 const reader = new PullReader({ metricProducers: [new TallyProducer()] });
 const provider = new MeterProvider({ readers: [reader] });

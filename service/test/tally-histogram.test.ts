@@ -11,19 +11,11 @@ import {
   type DataPoint,
   type Histogram,
   type MetricData,
-  type MetricReaderOptions,
 } from '@opentelemetry/sdk-metrics';
 import { catalog, type CatalogEntry } from '../src/telemetry/catalog.ts';
 import { TallyHistogram, tallyHistogram } from '../src/telemetry/tally-histogram.ts';
 import { TallyProducer } from '../src/telemetry/tally-producer.ts';
-
-class PullReader extends MetricReader {
-  constructor(options?: MetricReaderOptions) {
-    super(options);
-  }
-  protected override async onForceFlush() {}
-  protected override async onShutdown() {}
-}
+import { PullReader } from './pull-reader.ts';
 
 // Entries of their own, so these tests share no series with the others in this process.
 const amount: CatalogEntry = { ...catalog.transactionAmount, name: 'test.tally.amount' };

@@ -5,11 +5,7 @@ import { it } from 'node:test';
 import { AggregationTemporality, DataPointType, MeterProvider, MetricReader, type DataPoint } from '@opentelemetry/sdk-metrics';
 import { catalog } from '../src/telemetry/catalog.ts';
 import { TallyCounter } from '../src/telemetry/tally.ts';
-
-class PullReader extends MetricReader {
-  protected override async onForceFlush() {}
-  protected override async onShutdown() {}
-}
+import { PullReader } from './pull-reader.ts';
 
 async function collect(reader: MetricReader) {
   const { resourceMetrics } = await reader.collect();

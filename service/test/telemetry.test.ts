@@ -5,19 +5,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { InMemoryLogRecordExporter, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
-import { DataPointType, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { DataPointType, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { catalog, serviceInstruments } from '../src/telemetry/catalog.ts';
 import { startTelemetry, type Telemetry } from '../src/telemetry/setup.ts';
 import { TallyProducer } from '../src/telemetry/tally-producer.ts';
+import { PullReader } from './pull-reader.ts';
 
 // As sdk.ts does before the app is imported: let the pino instrumentation patch pino.
 register({ include: ['pino'] });
-
-class PullReader extends MetricReader {
-  protected override async onForceFlush() {}
-  protected override async onShutdown() {}
-}
 
 const spans = new InMemorySpanExporter();
 const logRecords = new InMemoryLogRecordExporter();
