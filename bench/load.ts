@@ -7,37 +7,12 @@
 // With a rate: bench/paced.ts, open loop, evenly spaced arrivals (latency at a given load).
 import autocannon from 'autocannon';
 import { pacedLoad, percentile } from './paced.ts';
+import { transactions } from './records.ts';
 
 const [url, kind, connections, seconds, rate] = process.argv.slice(2);
 const BATCH = 100;
 const run = `${process.pid.toString(36)}${Date.now().toString(36)}`;
-const currencies = ['USD', 'EUR', 'GBP', 'JPY'];
-const regions = ['na', 'eu', 'apac', 'latam', 'mea'];
-let n = 0;
-
-// One record in FLAGGED_EVERY is above the high-amount threshold: the notable-record path (a
-// sampled span of its own and a warn log) runs at a fixed, realistic rate. Customers are new in
-// every load run, from a pool of a million: the velocity rule (more than 5 records of a customer
-// in 60 s) sees each at most a few times a minute. (They used to repeat across the benchmark's
-// phases, and in the half-load phase the rule flagged every record; with a pool of 100,000, a
-// 10 s batch run would have started flagging above 50,000 records/s, most records near 100,000.)
-const FLAGGED_EVERY = 1000;
-
-/** A valid transaction with a unique id. */
-function transaction(): Record<string, unknown> {
-  const i = n++;
-  return {
-    transaction_id: `b-${run}-${i}`,
-    timestamp: new Date().toISOString(),
-    account_id: `acc-${i % 5000}`,
-    customer_id: `cust-${run}-${i % 1_000_000}`,
-    amount: i % FLAGGED_EVERY === FLAGGED_EVERY - 1 ? 20_000 : 10 + (i % 900),
-    currency: currencies[i % currencies.length],
-    transaction_type: 'purchase',
-    region: regions[i % regions.length],
-    channel: 'web',
-  };
-}
+const transaction = transactions(run);
 
 const path = kind === 'batch' ? '/v1/transactions/batch' : '/v1/transactions';
 const body = () => JSON.stringify(kind === 'batch' ? { records: Array.from({ length: BATCH }, transaction) } : transaction());

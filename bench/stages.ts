@@ -18,29 +18,12 @@ import { createValidator } from '../service/src/ingest/validate.ts';
 import { openDatabase, ROW_COLUMNS } from '../service/src/store/sqlite-schema.ts';
 import { SqliteStore } from '../service/src/store/sqlite-store.ts';
 import { median } from './paired.ts';
+import { transactions } from './records.ts';
 
 const BATCH = 100;
 const BATCHES = Number(process.env.STAGES_BATCHES ?? 400);
 const ROUNDS = 5;
-const currencies = ['USD', 'EUR', 'GBP', 'JPY'];
-const regions = ['na', 'eu', 'apac', 'latam', 'mea'];
-let n = 0;
-
-/** The load generator's transaction (bench/load.ts). */
-function transaction(): Record<string, unknown> {
-  const i = n++;
-  return {
-    transaction_id: `s-${i}`,
-    timestamp: new Date(Date.now() + i).toISOString(),
-    account_id: `acc-${i % 5000}`,
-    customer_id: `cust-${i % 100000}`,
-    amount: 10 + (i % 900),
-    currency: currencies[i % currencies.length],
-    transaction_type: 'purchase',
-    region: regions[i % regions.length],
-    channel: 'web',
-  };
-}
+const transaction = transactions(`stages-${process.pid}`);
 
 const bodies = Array.from({ length: BATCHES }, () => JSON.stringify({ records: Array.from({ length: BATCH }, transaction) }));
 const parsed = bodies.map((body) => (sjson.parse(body) as { records: Record<string, unknown>[] }).records);
