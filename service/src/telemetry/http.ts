@@ -14,6 +14,7 @@ import {
   type Span,
 } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Socket } from 'node:net';
 import fp from 'fastify-plugin';
 import { catalog } from './catalog.ts';
 import { tallyHistogram, type HistogramCell } from './tally-histogram.ts';
@@ -56,6 +57,11 @@ async function httpTelemetry(app: FastifyInstance, options: HttpTelemetryOptions
   const tracer = trace.getTracer(TRACER_NAME);
   const duration = tallyHistogram(catalog.httpServerRequestDuration);
   app.decorateRequest('otel', null);
+  // A socket caches its peer address in a new property the first time it is read. Read only for
+  // sampled requests, sockets got that property before or after the one Node adds on the first
+  // response, and Node's HTTP and stream functions saw enough socket shapes to go megamorphic in
+  // V8, slowing every request (docs/benchmarks.md). Read once per connection: one shape for all.
+  app.server.on('connection', (socket: Socket) => void socket.remoteAddress);
 
   // Keyed by the route's config object, which Fastify keeps for the life of the route.
   const routes = new WeakMap<object, RouteTelemetry>();
