@@ -1,16 +1,28 @@
 // OTLP exporters chosen from OTEL_EXPORTER_OTLP_PROTOCOL (and the per-signal variables):
-// http/protobuf (the default) or http/json. The exporters themselves read the endpoint,
-// headers, timeout and compression variables; the default endpoint is http://localhost:4318.
-import { OTLPLogExporter as LogsJson } from '@opentelemetry/exporter-logs-otlp-http';
-import { OTLPLogExporter as LogsProto } from '@opentelemetry/exporter-logs-otlp-proto';
-import { OTLPMetricExporter as MetricsJson } from '@opentelemetry/exporter-metrics-otlp-http';
-import { OTLPMetricExporter as MetricsProto } from '@opentelemetry/exporter-metrics-otlp-proto';
-import { OTLPTraceExporter as TracesJson } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as TracesProto } from '@opentelemetry/exporter-trace-otlp-proto';
+// http/protobuf (the default) or http/json. The SDK's configuration reads the endpoint, headers,
+// timeout and compression variables (default endpoint http://localhost:4318); serializing stays
+// on the main thread and the POSTs go through the export relay's thread (export-relay.ts).
 import { diag } from '@opentelemetry/api';
-import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
-import { InstrumentType, PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
-import type { SpanExporter } from '@opentelemetry/sdk-trace';
+import { OTLPMetricExporterBase } from '@opentelemetry/exporter-metrics-otlp-http';
+import { createOtlpNetworkExportDelegate, ExporterMetrics, OTLPExporterBase, type IOtlpExportDelegate } from '@opentelemetry/otlp-exporter-base';
+import { convertLegacyHttpOptions } from '@opentelemetry/otlp-exporter-base/node-http';
+import {
+  JsonLogsSerializer,
+  JsonMetricsSerializer,
+  JsonTraceSerializer,
+  LogsExporterMetricsHelper,
+  MetricsExporterMetricsHelper,
+  ProtobufLogsSerializer,
+  ProtobufMetricsSerializer,
+  ProtobufTraceSerializer,
+  TraceExporterMetricsHelper,
+  type IExporterMetricsHelper,
+  type ISerializer,
+} from '@opentelemetry/otlp-transformer';
+import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import { InstrumentType, PeriodicExportingMetricReader, type IMetricReader, type PushMetricExporter, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
+import { relayTransport, type ExportRelay } from './export-relay.ts';
 import { TallyProducer } from './tally-producer.ts';
 
 type Env = Record<string, string | undefined>;
@@ -26,20 +38,48 @@ export function protocol(signal: Signal, env: Env): 'http/protobuf' | 'http/json
   return 'http/protobuf';
 }
 
-export function traceExporter(env: Env): SpanExporter {
-  return protocol('TRACES', env) === 'http/json' ? new TracesJson() : new TracesProto();
+interface SignalExport<Internal> {
+  path: string;
+  json: ISerializer<Internal, unknown>;
+  protobuf: ISerializer<Internal, unknown>;
+  helper: IExporterMetricsHelper<Internal>;
+  /** The semantic conventions' `otel.component.type` of an OTLP/HTTP exporter of this signal. */
+  componentType: string;
 }
 
-export function logExporter(env: Env): LogRecordExporter {
-  return protocol('LOGS', env) === 'http/json' ? new LogsJson() : new LogsProto();
+const TRACES: SignalExport<ReadableSpan[]> = { path: 'v1/traces', json: JsonTraceSerializer, protobuf: ProtobufTraceSerializer, helper: TraceExporterMetricsHelper, componentType: 'otlp_http_span_exporter' };
+const METRICS: SignalExport<ResourceMetrics> = { path: 'v1/metrics', json: JsonMetricsSerializer, protobuf: ProtobufMetricsSerializer, helper: MetricsExporterMetricsHelper, componentType: 'otlp_http_metric_exporter' };
+const LOGS: SignalExport<ReadableLogRecord[]> = { path: 'v1/logs', json: JsonLogsSerializer, protobuf: ProtobufLogsSerializer, helper: LogsExporterMetricsHelper, componentType: 'otlp_http_log_exporter' };
+
+/** What the SDK's OTLP/HTTP exporters build, with the relay as the transport. */
+function relayDelegate<Internal>(signal: Signal, spec: SignalExport<Internal>, env: Env, relay: ExportRelay): IOtlpExportDelegate<Internal> {
+  const json = protocol(signal, env) === 'http/json';
+  const config = convertLegacyHttpOptions({}, signal, spec.path, { 'Content-Type': json ? 'application/json' : 'application/x-protobuf' });
+  // The exporter's own otel.sdk.exporter.* metrics stay off, as they are in the SDK's exporters
+  // unless a meter provider is given.
+  const metrics = new ExporterMetrics({ componentType: spec.componentType, metricsHelper: spec.helper, url: config.url, meterProvider: undefined, responseAttributesFromError: () => ({}) });
+  return createOtlpNetworkExportDelegate(config, json ? spec.json : spec.protobuf, metrics, relayTransport(relay, config));
 }
 
-export function metricReader(env: Env): IMetricReader {
-  const exporter = protocol('METRICS', env) === 'http/json' ? new MetricsJson() : new MetricsProto();
+export function traceExporter(env: Env, relay: ExportRelay): SpanExporter {
+  return new OTLPExporterBase(relayDelegate('TRACES', TRACES, env, relay));
+}
+
+export function logExporter(env: Env, relay: ExportRelay): LogRecordExporter {
+  return new OTLPExporterBase(relayDelegate('LOGS', LOGS, env, relay));
+}
+
+export function metricExporter(env: Env, relay: ExportRelay): PushMetricExporter {
+  // The base reads OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE, as the SDK's exporter does.
+  return new OTLPMetricExporterBase(relayDelegate('METRICS', METRICS, env, relay));
+}
+
+export function metricReader(env: Env, relay: ExportRelay): IMetricReader {
+  const exporter = metricExporter(env, relay);
   const interval = Number(env.OTEL_METRIC_EXPORT_INTERVAL) || DEFAULT_METRIC_EXPORT_INTERVAL_MS;
   const timeout = Math.min(Number(env.OTEL_METRIC_EXPORT_TIMEOUT) || 30_000, interval);
   // The tally histograms (tally-histogram.ts) in the temporality the exporter asks for
   // (OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE), like the SDK's own histograms.
-  const tallies = new TallyProducer(exporter.selectAggregationTemporality(InstrumentType.HISTOGRAM));
+  const tallies = new TallyProducer(exporter.selectAggregationTemporality!(InstrumentType.HISTOGRAM));
   return new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: interval, exportTimeoutMillis: timeout, metricProducers: [tallies] });
 }

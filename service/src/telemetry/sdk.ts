@@ -3,6 +3,7 @@
 import { isMainThread } from 'node:worker_threads';
 import { register } from 'import-in-the-middle/register-hooks.mjs';
 import { batchLogs, batchSpans, startTelemetry } from './setup.ts';
+import { ExportRelay } from './export-relay.ts';
 import { logExporter, metricReader, traceExporter } from './exporters.ts';
 import { onTelemetryShutdown } from './lifecycle.ts';
 
@@ -14,10 +15,18 @@ if (isMainThread && env.OTEL_SDK_DISABLED?.trim().toLowerCase() !== 'true') {
   // The app imports pino as an ES module: this in-thread loader hook lets the pino
   // instrumentation patch it. Limited to pino, so no other import pays for it.
   register({ include: ['pino'] });
+  // One export thread for the three signals (export-relay-worker.ts says why).
+  const relay = new ExportRelay();
   const telemetry = startTelemetry(env, {
-    spanProcessors: [batchSpans(traceExporter(env))],
-    metricReaders: [metricReader(env)],
-    logProcessors: [batchLogs(logExporter(env))],
+    spanProcessors: [batchSpans(traceExporter(env, relay))],
+    metricReaders: [metricReader(env, relay)],
+    logProcessors: [batchLogs(logExporter(env, relay))],
   });
-  onTelemetryShutdown(() => telemetry.shutdown());
+  onTelemetryShutdown(async () => {
+    try {
+      await telemetry.shutdown(); // the final flush goes out through the relay
+    } finally {
+      await relay.close();
+    }
+  });
 }
