@@ -15,7 +15,7 @@ import { ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import { ExportResultCode } from '@opentelemetry/core';
 import { AggregationTemporality, InstrumentType } from '@opentelemetry/sdk-metrics';
 import { TracerProvider, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace';
-import { ExportRelay, relayTransport } from '../src/telemetry/export-relay.ts';
+import { ExportRelay, exportSender, exportTransport } from '../src/telemetry/export-relay.ts';
 import { post, retryAfterMillis } from '../src/telemetry/export-relay-worker.ts';
 import { metricExporter, traceExporter } from '../src/telemetry/exporters.ts';
 
@@ -150,7 +150,21 @@ describe('the relay and its thread', () => {
   });
 });
 
-describe('the retry policy (relayTransport)', () => {
+it('sends from the main thread with INGEST_EXPORT_THREAD=false, and from the thread otherwise', async () => {
+  const direct = exportSender({ INGEST_EXPORT_THREAD: 'false' });
+  const threaded = exportSender({});
+  try {
+    assert.ok(!(direct instanceof ExportRelay));
+    assert.ok(threaded instanceof ExportRelay);
+    assert.equal((await direct.send(request())).status, 'success');
+    assert.equal(received.length, 1);
+  } finally {
+    await direct.close();
+    await threaded.close();
+  }
+});
+
+describe('the retry policy (exportTransport)', () => {
   const relay = new ExportRelay();
   after(() => relay.close());
   const target = { url: `http://placeholder/v1/logs`, headers: async () => ({ 'Content-Type': 'application/x-protobuf' }), compression: 'none' as const };
@@ -158,7 +172,7 @@ describe('the retry policy (relayTransport)', () => {
   it('retries a retryable answer and succeeds', async () => {
     replies.push((res) => res.writeHead(503, { 'retry-after': '0' }).end());
     replies.push((res) => res.writeHead(429, { 'retry-after': '0' }).end());
-    const response = await relayTransport(relay, { ...target, url: `${base}/v1/logs` }).send(body, 5000);
+    const response = await exportTransport(relay, { ...target, url: `${base}/v1/logs` }).send(body, 5000);
     assert.equal(response.status, 'success');
     assert.equal(received.length, 3);
     assert.match(String(received[0].headers['user-agent']), /observability-kit/);
@@ -166,12 +180,12 @@ describe('the retry policy (relayTransport)', () => {
 
   it('does not retry a failure, nor past the export timeout', async () => {
     replies.push((res) => res.writeHead(400).end());
-    assert.equal((await relayTransport(relay, { ...target, url: `${base}/v1/logs` }).send(body, 5000)).status, 'failure');
+    assert.equal((await exportTransport(relay, { ...target, url: `${base}/v1/logs` }).send(body, 5000)).status, 'failure');
     assert.equal(received.length, 1);
 
     replies.push((res) => res.writeHead(503, { 'retry-after': '30' }).end());
     const started = Date.now();
-    const response = await relayTransport(relay, { ...target, url: `${base}/v1/logs` }).send(body, 1000);
+    const response = await exportTransport(relay, { ...target, url: `${base}/v1/logs` }).send(body, 1000);
     assert.equal(response.status, 'retryable');
     assert.equal(received.length, 2, 'a 30 s Retry-After does not fit in a 1 s timeout: no second attempt');
     assert.ok(Date.now() - started < 1000);

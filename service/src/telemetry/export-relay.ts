@@ -1,13 +1,29 @@
 // The main thread's side of the OTLP export thread (export-relay-worker.ts): a relay that hands it
-// serialized requests and resolves with its answers, and the exporter transport that retries
-// through it as the SDK's own HTTP transport does.
+// serialized requests and resolves with its answers, the same POST run in the main thread for
+// INGEST_EXPORT_THREAD=false, and the exporter transport that retries through either as the SDK's
+// own HTTP transport does.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import { diag } from '@opentelemetry/api';
 import type { ExportResponse, IExporterTransport } from '@opentelemetry/otlp-exporter-base';
-import type { RelayRequest, RelayResponse, RelayResult } from './export-relay-worker.ts';
+import { post, type RelayRequest, type RelayResponse, type RelayResult } from './export-relay-worker.ts';
 
-export class ExportRelay {
+/** Runs the exporters' POSTs. Never rejects: every outcome is a RelayResult. */
+export interface ExportSender {
+  send(request: Omit<RelayRequest, 'id'>): Promise<RelayResult>;
+  close(): Promise<void>;
+}
+
+/**
+ * The export thread unless INGEST_EXPORT_THREAD=false. The thread costs about 20 MiB of memory;
+ * without it the main thread runs the POSTs and every request pays for it (docs/benchmarks.md).
+ */
+export function exportSender(env: Record<string, string | undefined>): ExportSender {
+  if (env.INGEST_EXPORT_THREAD?.trim().toLowerCase() === 'false') return { send: post, close: async () => {} };
+  return new ExportRelay();
+}
+
+export class ExportRelay implements ExportSender {
   /** The thread's module; tests give one that misbehaves. */
   readonly #script: URL;
   #worker: Worker | undefined;
@@ -92,8 +108,8 @@ function toExportResponse(result: RelayResult): ExportResponse {
   return result.status === 'retryable' ? { status: 'retryable', error, retryInMillis: result.retryInMillis } : { status: 'failure', error };
 }
 
-/** An exporter transport that sends through the relay, retrying as the SDK's HTTP transport does. */
-export function relayTransport(relay: ExportRelay, target: RelayTarget): IExporterTransport {
+/** An exporter transport that sends through `sender`, retrying as the SDK's HTTP transport does. */
+export function exportTransport(sender: ExportSender, target: RelayTarget): IExporterTransport {
   return {
     async send(data: Uint8Array, timeoutMillis: number): Promise<ExportResponse> {
       const deadline = Date.now() + timeoutMillis;
@@ -101,7 +117,7 @@ export function relayTransport(relay: ExportRelay, target: RelayTarget): IExport
       let backoff = INITIAL_BACKOFF_MS;
       for (let retries = 0; ; retries++) {
         const remaining = deadline - Date.now();
-        const result = await relay.send({ url: target.url, headers, compression: target.compression, body: data, timeoutMillis: remaining });
+        const result = await sender.send({ url: target.url, headers, compression: target.compression, body: data, timeoutMillis: remaining });
         if (result.status !== 'retryable' || retries === MAX_RETRIES) return toExportResponse(result);
         const wait = Math.max(result.retryInMillis ?? jittered(backoff), 0);
         backoff *= 1.5;

@@ -1,7 +1,7 @@
 // OTLP exporters chosen from OTEL_EXPORTER_OTLP_PROTOCOL (and the per-signal variables):
 // http/protobuf (the default) or http/json. The SDK's configuration reads the endpoint, headers,
 // timeout and compression variables (default endpoint http://localhost:4318); serializing stays
-// on the main thread and the POSTs go through the export relay's thread (export-relay.ts).
+// on the main thread and the POSTs go to the export thread (export-relay.ts).
 import { diag } from '@opentelemetry/api';
 import { OTLPMetricExporterBase } from '@opentelemetry/exporter-metrics-otlp-http';
 import { createOtlpNetworkExportDelegate, ExporterMetrics, OTLPExporterBase, type IOtlpExportDelegate } from '@opentelemetry/otlp-exporter-base';
@@ -22,7 +22,7 @@ import {
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { InstrumentType, PeriodicExportingMetricReader, type IMetricReader, type PushMetricExporter, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
-import { relayTransport, type ExportRelay } from './export-relay.ts';
+import { exportTransport, type ExportSender } from './export-relay.ts';
 import { TallyProducer } from './tally-producer.ts';
 
 type Env = Record<string, string | undefined>;
@@ -51,31 +51,31 @@ const TRACES: SignalExport<ReadableSpan[]> = { path: 'v1/traces', json: JsonTrac
 const METRICS: SignalExport<ResourceMetrics> = { path: 'v1/metrics', json: JsonMetricsSerializer, protobuf: ProtobufMetricsSerializer, helper: MetricsExporterMetricsHelper, componentType: 'otlp_http_metric_exporter' };
 const LOGS: SignalExport<ReadableLogRecord[]> = { path: 'v1/logs', json: JsonLogsSerializer, protobuf: ProtobufLogsSerializer, helper: LogsExporterMetricsHelper, componentType: 'otlp_http_log_exporter' };
 
-/** What the SDK's OTLP/HTTP exporters build, with the relay as the transport. */
-function relayDelegate<Internal>(signal: Signal, spec: SignalExport<Internal>, env: Env, relay: ExportRelay): IOtlpExportDelegate<Internal> {
+/** What the SDK's OTLP/HTTP exporters build, with the export sender as the transport. */
+function otlpDelegate<Internal>(signal: Signal, spec: SignalExport<Internal>, env: Env, sender: ExportSender): IOtlpExportDelegate<Internal> {
   const json = protocol(signal, env) === 'http/json';
   const config = convertLegacyHttpOptions({}, signal, spec.path, { 'Content-Type': json ? 'application/json' : 'application/x-protobuf' });
   // The exporter's own otel.sdk.exporter.* metrics stay off, as they are in the SDK's exporters
   // unless a meter provider is given.
   const metrics = new ExporterMetrics({ componentType: spec.componentType, metricsHelper: spec.helper, url: config.url, meterProvider: undefined, responseAttributesFromError: () => ({}) });
-  return createOtlpNetworkExportDelegate(config, json ? spec.json : spec.protobuf, metrics, relayTransport(relay, config));
+  return createOtlpNetworkExportDelegate(config, json ? spec.json : spec.protobuf, metrics, exportTransport(sender, config));
 }
 
-export function traceExporter(env: Env, relay: ExportRelay): SpanExporter {
-  return new OTLPExporterBase(relayDelegate('TRACES', TRACES, env, relay));
+export function traceExporter(env: Env, sender: ExportSender): SpanExporter {
+  return new OTLPExporterBase(otlpDelegate('TRACES', TRACES, env, sender));
 }
 
-export function logExporter(env: Env, relay: ExportRelay): LogRecordExporter {
-  return new OTLPExporterBase(relayDelegate('LOGS', LOGS, env, relay));
+export function logExporter(env: Env, sender: ExportSender): LogRecordExporter {
+  return new OTLPExporterBase(otlpDelegate('LOGS', LOGS, env, sender));
 }
 
-export function metricExporter(env: Env, relay: ExportRelay): PushMetricExporter {
+export function metricExporter(env: Env, sender: ExportSender): PushMetricExporter {
   // The base reads OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE, as the SDK's exporter does.
-  return new OTLPMetricExporterBase(relayDelegate('METRICS', METRICS, env, relay));
+  return new OTLPMetricExporterBase(otlpDelegate('METRICS', METRICS, env, sender));
 }
 
-export function metricReader(env: Env, relay: ExportRelay): IMetricReader {
-  const exporter = metricExporter(env, relay);
+export function metricReader(env: Env, sender: ExportSender): IMetricReader {
+  const exporter = metricExporter(env, sender);
   const interval = Number(env.OTEL_METRIC_EXPORT_INTERVAL) || DEFAULT_METRIC_EXPORT_INTERVAL_MS;
   const timeout = Math.min(Number(env.OTEL_METRIC_EXPORT_TIMEOUT) || 30_000, interval);
   // The tally histograms (tally-histogram.ts) in the temporality the exporter asks for

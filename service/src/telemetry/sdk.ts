@@ -3,7 +3,7 @@
 import { isMainThread } from 'node:worker_threads';
 import { register } from 'import-in-the-middle/register-hooks.mjs';
 import { batchLogs, batchSpans, startTelemetry } from './setup.ts';
-import { ExportRelay } from './export-relay.ts';
+import { exportSender } from './export-relay.ts';
 import { logExporter, metricReader, traceExporter } from './exporters.ts';
 import { onTelemetryShutdown } from './lifecycle.ts';
 
@@ -15,18 +15,18 @@ if (isMainThread && env.OTEL_SDK_DISABLED?.trim().toLowerCase() !== 'true') {
   // The app imports pino as an ES module: this in-thread loader hook lets the pino
   // instrumentation patch it. Limited to pino, so no other import pays for it.
   register({ include: ['pino'] });
-  // One export thread for the three signals (export-relay-worker.ts says why).
-  const relay = new ExportRelay();
+  // One sender for the three signals: the export thread (export-relay-worker.ts says why).
+  const sender = exportSender(env);
   const telemetry = startTelemetry(env, {
-    spanProcessors: [batchSpans(traceExporter(env, relay))],
-    metricReaders: [metricReader(env, relay)],
-    logProcessors: [batchLogs(logExporter(env, relay))],
+    spanProcessors: [batchSpans(traceExporter(env, sender))],
+    metricReaders: [metricReader(env, sender)],
+    logProcessors: [batchLogs(logExporter(env, sender))],
   });
   onTelemetryShutdown(async () => {
     try {
-      await telemetry.shutdown(); // the final flush goes out through the relay
+      await telemetry.shutdown(); // the final flush goes out through the sender
     } finally {
-      await relay.close();
+      await sender.close();
     }
   });
 }
