@@ -1,23 +1,25 @@
-// The OTLP export thread against a real HTTP server: what one POST sends and how each answer is
-// classified, the relay's thread (including one that dies), the SDK's retry policy through the
-// relay, and the exporters' protocols, paths and temporality.
+// The OTLP export thread against real HTTP and HTTPS servers: what one POST sends and how each
+// answer is classified, TLS from the standard variables, the relay's thread (closed, or dying),
+// the SDK's retry policy through the relay, and the exporters' protocols, paths and temporality.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind } from '@opentelemetry/api';
 import { ExportResultCode } from '@opentelemetry/core';
 import { AggregationTemporality, InstrumentType } from '@opentelemetry/sdk-metrics';
 import { TracerProvider, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace';
 import { ExportRelay, exportSender, exportTransport } from '../src/telemetry/export-relay.ts';
 import { post, retryAfterMillis } from '../src/telemetry/export-relay-worker.ts';
-import { metricExporter, traceExporter } from '../src/telemetry/exporters.ts';
+import { metricExporter, tlsFromEnv, traceExporter } from '../src/telemetry/exporters.ts';
 
 interface Received {
   method: string;
@@ -110,12 +112,72 @@ describe('one POST (export-relay-worker.ts)', () => {
     assert.equal((await post(request({ url: 'not a url' }))).status, 'failure');
   });
 
-  it('reads Retry-After as seconds or as an HTTP date', () => {
+  it('reads Retry-After as the SDK does: whole seconds, or an HTTP date', () => {
     assert.equal(retryAfterMillis('3'), 3000);
+    assert.equal(retryAfterMillis('1.5'), 1000);
+    assert.equal(retryAfterMillis('0'), -1, 'retry at once');
     assert.equal(retryAfterMillis(undefined), undefined);
-    assert.equal(retryAfterMillis('soon'), undefined);
+    assert.equal(retryAfterMillis('soon'), 0);
     const inTenSeconds = retryAfterMillis(new Date(Date.now() + 10_000).toUTCString())!;
     assert.ok(inTenSeconds > 8000 && inTenSeconds <= 10_000, String(inTenSeconds));
+  });
+
+  it('answers failure, without throwing, for a header value that cannot be sent', async () => {
+    const result = await post(request({ headers: { 'x-bad': 'line\nbreak' } }));
+    assert.equal(result.status, 'failure');
+    assert.match(result.error!, /header/i);
+    assert.equal(received.length, 0);
+  });
+
+  it('hands back a 2xx answer\'s body, and counts a 2xx cut short as sent', async () => {
+    replies.push((res) => res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end(Buffer.from([8, 1])));
+    const ok = await post(request());
+    assert.deepEqual([...ok.data!], [8, 1]);
+    replies.push((res) => {
+      res.writeHead(200, { 'content-length': '100' });
+      res.write('partial', () => res.socket!.destroy());
+    });
+    assert.equal((await post(request())).status, 'success');
+  });
+});
+
+describe('TLS from the standard variables', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'relay-tls-'));
+  const keyFile = join(dir, 'key.pem');
+  const certFile = join(dir, 'cert.pem');
+  let tlsServer: HttpsServer;
+  let tlsBase: string;
+  before(async () => {
+    // A self-signed certificate for 127.0.0.1: trusted only when given as the CA.
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    tlsServer = createHttpsServer({ key: readFileSync(keyFile), cert: readFileSync(certFile) }, (req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(200).end());
+    });
+    tlsServer.listen(0, '127.0.0.1');
+    await once(tlsServer, 'listening');
+    tlsBase = `https://127.0.0.1:${(tlsServer.address() as AddressInfo).port}`;
+  });
+  after(() => {
+    tlsServer.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reads the CA, client certificate and key files, the signal-specific variable first', () => {
+    writeFileSync(join(dir, 'other.pem'), 'other');
+    const tls = tlsFromEnv('TRACES', { OTEL_EXPORTER_OTLP_CERTIFICATE: join(dir, 'other.pem'), OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE: certFile, OTEL_EXPORTER_OTLP_CLIENT_KEY: keyFile });
+    assert.equal(tls.ca, readFileSync(certFile, 'utf8'));
+    assert.equal(tls.key, readFileSync(keyFile, 'utf8'));
+    assert.equal(tls.cert, undefined);
+    assert.equal(tlsFromEnv('LOGS', { OTEL_EXPORTER_OTLP_CERTIFICATE: join(dir, 'other.pem') }).ca, 'other');
+  });
+
+  it('trusts a collector whose certificate is the configured CA, and only then', async () => {
+    const url = `${tlsBase}/v1/traces`;
+    assert.equal((await post(request({ url, tls: tlsFromEnv('TRACES', { OTEL_EXPORTER_OTLP_CERTIFICATE: certFile }) }))).status, 'success');
+    const untrusted = await post(request({ url }));
+    assert.equal(untrusted.status, 'failure');
+    assert.match(untrusted.error!, /self[- ]signed/i);
   });
 });
 
@@ -127,6 +189,25 @@ describe('the relay and its thread', () => {
     await relay.close();
     assert.equal((await relay.send(request())).status, 'failure');
     assert.equal(received.length, 1, 'nothing sent after close');
+  });
+
+  it('answers failure for an export in flight when closed', async () => {
+    const relay = new ExportRelay();
+    replies.push(() => {}); // never answers
+    const inFlight = relay.send(request());
+    while (received.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    await relay.close();
+    assert.equal((await inFlight).status, 'failure');
+  });
+
+  it('keeps its thread when an export cannot be sent (a bad header fails that export only)', async () => {
+    const relay = new ExportRelay();
+    try {
+      assert.equal((await relay.send(request({ headers: { 'x-bad': 'line\nbreak' } }))).status, 'failure');
+      assert.equal((await relay.send(request())).status, 'success');
+    } finally {
+      await relay.close();
+    }
   });
 
   it('answers retryable when its thread dies, and starts a new one for the next export', async () => {
@@ -190,6 +271,13 @@ describe('the retry policy (exportTransport)', () => {
     assert.equal(received.length, 2, 'a 30 s Retry-After does not fit in a 1 s timeout: no second attempt');
     assert.ok(Date.now() - started < 1000);
   });
+
+  it('sends no retry once the export timeout has passed', async () => {
+    replies.push(() => {}); // never answers: the attempt times out and uses up the whole timeout
+    const response = await exportTransport(relay, { ...target, url: `${base}/v1/logs` }).send(body, 300);
+    assert.equal(response.status, 'retryable');
+    assert.equal(received.length, 1);
+  });
 });
 
 describe('the exporters', () => {
@@ -223,7 +311,6 @@ describe('the exporters', () => {
     assert.equal(received[1].headers['content-type'], 'application/json');
     const json = JSON.parse(received[1].body.toString());
     assert.equal(json.resourceSpans[0].scopeSpans[0].spans[0].name, 'relay me');
-    assert.equal(trace.getActiveSpan(), undefined);
   });
 
   it('asks for the temporality OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE gives', () => {

@@ -5,13 +5,22 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { parentPort } from 'node:worker_threads';
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
+
+/** PEM files from OTEL_EXPORTER_OTLP_[SIGNAL_]CERTIFICATE, _CLIENT_CERTIFICATE and _CLIENT_KEY. */
+export interface RelayTls {
+  ca?: string;
+  cert?: string;
+  key?: string;
+}
 
 export interface RelayRequest {
   id: number;
   url: string;
   headers: Record<string, string>;
   compression: 'gzip' | 'none';
+  tls?: RelayTls;
   body: Uint8Array;
   timeoutMillis: number;
 }
@@ -23,29 +32,43 @@ export interface RelayResult {
   retryInMillis?: number;
   error?: string;
   statusCode?: number;
+  /** A 2xx answer's body: the SDK reads OTLP partial-success messages from it. */
+  data?: Uint8Array;
 }
 
 export type RelayResponse = RelayResult & { id: number };
 
-// The OTLP/HTTP specification's retryable statuses and the exporter's retryable network errors.
+// What follows mirrors the SDK's own Node transport (sendWithHttp in @opentelemetry/otlp-exporter-base,
+// not exported): its retryable statuses and network errors, its 4 MiB answer cap, its Retry-After
+// reading and its handling of an answer cut short. Keep them in step when the SDK changes.
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 const RETRYABLE_NETWORK_ERRORS = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND', 'ENETUNREACH', 'EHOSTUNREACH']);
-/** A collector's answer is a small protobuf or JSON message; more is not read. */
 const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
-const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
+const gzip = promisify(gzipCallback);
 
-/** Seconds or an HTTP date, as Retry-After allows; undefined when absent or unreadable. */
-export function retryAfterMillis(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (/^\s*\d+\s*$/.test(value)) return Number(value) * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(at - Date.now(), 0);
+const httpAgent = new HttpAgent({ keepAlive: true });
+/** One keep-alive agent per TLS setting (in practice one: the settings come from the environment). */
+const httpsAgents = new Map<string, HttpsAgent>();
+function httpsAgent(tls: RelayTls = {}): HttpsAgent {
+  const key = JSON.stringify([tls.ca, tls.cert, tls.key]);
+  let agent = httpsAgents.get(key);
+  if (!agent) httpsAgents.set(key, (agent = new HttpsAgent({ keepAlive: true, ...tls })));
+  return agent;
 }
 
-function fromResponse(res: IncomingMessage, body: Buffer): RelayResult {
+/** Whole seconds or an HTTP date, as the SDK reads Retry-After; undefined when absent. */
+export function retryAfterMillis(value: string | undefined): number | undefined {
+  if (value == null) return undefined;
+  const seconds = Number.parseInt(value, 10);
+  if (Number.isInteger(seconds)) return seconds > 0 ? seconds * 1000 : -1; // -1: retry at once
+  const delay = new Date(value).getTime() - Date.now();
+  return delay >= 0 ? delay : 0;
+}
+
+function fromStatus(res: IncomingMessage, body: Buffer): RelayResult {
   const statusCode = res.statusCode ?? 0;
-  if (statusCode >= 200 && statusCode <= 299) return { status: 'success', statusCode };
+  if (statusCode >= 200 && statusCode <= 299) return { status: 'success', statusCode, data: body };
   const detail = `${statusCode} ${res.statusMessage ?? ''} ${body.toString('utf8', 0, 512)}`.trim();
   if (RETRYABLE_STATUS.has(statusCode)) {
     return { status: 'retryable', statusCode, error: detail, retryInMillis: retryAfterMillis(res.headers['retry-after']) };
@@ -53,8 +76,18 @@ function fromResponse(res: IncomingMessage, body: Buffer): RelayResult {
   return { status: 'failure', statusCode, error: detail };
 }
 
-/** One POST, no retries (the main thread's transport decides those). */
-export function post(request: Omit<RelayRequest, 'id'>): Promise<RelayResult> {
+/** One POST, no retries (the transport decides those). Never rejects. */
+export async function post(request: Omit<RelayRequest, 'id'>): Promise<RelayResult> {
+  try {
+    const body = request.compression === 'gzip' ? await gzip(request.body) : request.body;
+    return await send(request, body);
+  } catch (error) {
+    // A malformed header value or an endpoint that is not http(s): no retry will fix it.
+    return { status: 'failure', error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+function send(request: Omit<RelayRequest, 'id'>, body: Uint8Array): Promise<RelayResult> {
   return new Promise((resolve) => {
     let settled = false;
     const settle = (result: RelayResult) => {
@@ -62,18 +95,13 @@ export function post(request: Omit<RelayRequest, 'id'>): Promise<RelayResult> {
       settled = true;
       resolve(result);
     };
-    let url: URL;
-    try {
-      url = new URL(request.url);
-    } catch {
-      return settle({ status: 'failure', error: `not a URL: ${request.url}` });
-    }
+    const url = new URL(request.url);
     const https = url.protocol === 'https:';
-    const body = request.compression === 'gzip' ? gzipSync(request.body) : request.body;
+    if (!https && url.protocol !== 'http:') throw new Error(`not an http(s) endpoint: ${request.url}`);
     const headers: Record<string, string | number> = { ...request.headers, 'Content-Length': body.byteLength };
     if (request.compression === 'gzip') headers['Content-Encoding'] = 'gzip';
-    const send = https ? httpsRequest : httpRequest;
-    const req = send(url, { method: 'POST', headers, agent: https ? agents.https : agents.http }, (res) => {
+    const options = { method: 'POST', headers, agent: https ? httpsAgent(request.tls) : httpAgent };
+    const req = (https ? httpsRequest : httpRequest)(url, options, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (chunk: Buffer) => {
@@ -85,8 +113,12 @@ export function post(request: Omit<RelayRequest, 'id'>): Promise<RelayResult> {
         }
         chunks.push(chunk);
       });
-      res.on('end', () => settle(fromResponse(res, Buffer.concat(chunks))));
-      res.on('error', (error) => settle({ status: 'retryable', statusCode: res.statusCode, error: error.message }));
+      res.on('end', () => settle(fromStatus(res, Buffer.concat(chunks))));
+      // An answer cut short still says how the export went: its status decides, as in the SDK.
+      res.on('error', (error) => {
+        const result = fromStatus(res, Buffer.alloc(0));
+        settle(result.status === 'success' ? { status: 'success', statusCode: res.statusCode } : { ...result, error: error.message });
+      });
     });
     req.setTimeout(Math.max(request.timeoutMillis, 1), () => {
       req.destroy();

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import { diag } from '@opentelemetry/api';
 import type { ExportResponse, IExporterTransport } from '@opentelemetry/otlp-exporter-base';
-import { post, type RelayRequest, type RelayResponse, type RelayResult } from './export-relay-worker.ts';
+import { post, type RelayRequest, type RelayResponse, type RelayResult, type RelayTls } from './export-relay-worker.ts';
 
 /** Runs the exporters' POSTs. Never rejects: every outcome is a RelayResult. */
 export interface ExportSender {
@@ -91,10 +91,12 @@ export interface RelayTarget {
   url: string;
   headers: () => Promise<Record<string, string>>;
   compression: 'gzip' | 'none';
+  tls?: RelayTls;
 }
 
-// The SDK's retry policy for OTLP/HTTP: up to 5 retries, backoff from 1 s by 1.5x up to 5 s, ±20%
-// jitter, a Retry-After from the collector taking precedence, all within the export's timeout.
+// The SDK's retry policy for OTLP/HTTP (RetryingTransport in @opentelemetry/otlp-exporter-base, not
+// exported), mirrored: up to 5 retries, backoff from 1 s by 1.5x up to 5 s, ±20% jitter, a
+// Retry-After from the collector taking precedence, all within the export's timeout.
 const MAX_RETRIES = 5;
 const INITIAL_BACKOFF_MS = 1000;
 const MAX_BACKOFF_MS = 5000;
@@ -103,7 +105,7 @@ const jittered = (ms: number) => Math.min(ms * (1 + (Math.random() * 0.4 - 0.2))
 const USER_AGENT = 'observability-kit-ingestor (OTLP export thread)';
 
 function toExportResponse(result: RelayResult): ExportResponse {
-  if (result.status === 'success') return { status: 'success' };
+  if (result.status === 'success') return { status: 'success', data: result.data };
   const error = new Error(result.error ?? 'OTLP export failed');
   return result.status === 'retryable' ? { status: 'retryable', error, retryInMillis: result.retryInMillis } : { status: 'failure', error };
 }
@@ -115,9 +117,12 @@ export function exportTransport(sender: ExportSender, target: RelayTarget): IExp
       const deadline = Date.now() + timeoutMillis;
       const headers = { ...(await target.headers()), 'User-Agent': USER_AGENT };
       let backoff = INITIAL_BACKOFF_MS;
+      let result: RelayResult | undefined;
       for (let retries = 0; ; retries++) {
         const remaining = deadline - Date.now();
-        const result = await sender.send({ url: target.url, headers, compression: target.compression, body: data, timeoutMillis: remaining });
+        // A retry is only sent while time is left (the first attempt always is).
+        if (result && remaining <= 0) return toExportResponse(result);
+        result = await sender.send({ url: target.url, headers, compression: target.compression, tls: target.tls, body: data, timeoutMillis: remaining });
         if (result.status !== 'retryable' || retries === MAX_RETRIES) return toExportResponse(result);
         const wait = Math.max(result.retryInMillis ?? jittered(backoff), 0);
         backoff *= 1.5;

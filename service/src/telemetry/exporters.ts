@@ -2,6 +2,8 @@
 // http/protobuf (the default) or http/json. The SDK's configuration reads the endpoint, headers,
 // timeout and compression variables (default endpoint http://localhost:4318); serializing stays
 // on the main thread and the POSTs go to the export thread (export-relay.ts).
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { diag } from '@opentelemetry/api';
 import { OTLPMetricExporterBase } from '@opentelemetry/exporter-metrics-otlp-http';
 import { createOtlpNetworkExportDelegate, ExporterMetrics, OTLPExporterBase, type IOtlpExportDelegate } from '@opentelemetry/otlp-exporter-base';
@@ -22,6 +24,7 @@ import {
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { InstrumentType, PeriodicExportingMetricReader, type IMetricReader, type PushMetricExporter, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
+import type { RelayTls } from './export-relay-worker.ts';
 import { exportTransport, type ExportSender } from './export-relay.ts';
 import { TallyProducer } from './tally-producer.ts';
 
@@ -51,6 +54,24 @@ const TRACES: SignalExport<ReadableSpan[]> = { path: 'v1/traces', json: JsonTrac
 const METRICS: SignalExport<ResourceMetrics> = { path: 'v1/metrics', json: JsonMetricsSerializer, protobuf: ProtobufMetricsSerializer, helper: MetricsExporterMetricsHelper, componentType: 'otlp_http_metric_exporter' };
 const LOGS: SignalExport<ReadableLogRecord[]> = { path: 'v1/logs', json: JsonLogsSerializer, protobuf: ProtobufLogsSerializer, helper: LogsExporterMetricsHelper, componentType: 'otlp_http_log_exporter' };
 
+/**
+ * The TLS files the standard variables name (signal-specific first), read as the SDK's exporters
+ * read them: a custom CA, and a client certificate and key for mutual TLS.
+ */
+export function tlsFromEnv(signal: Signal, env: Env): RelayTls {
+  const pem = (name: string): string | undefined => {
+    const path = env[`OTEL_EXPORTER_OTLP_${signal}_${name}`] ?? env[`OTEL_EXPORTER_OTLP_${name}`];
+    if (!path) return undefined;
+    try {
+      return readFileSync(resolve(path), 'utf8');
+    } catch {
+      diag.warn(`OTLP ${signal}: cannot read ${name.toLowerCase().replace('_', ' ')} file ${path}`);
+      return undefined;
+    }
+  };
+  return { ca: pem('CERTIFICATE'), cert: pem('CLIENT_CERTIFICATE'), key: pem('CLIENT_KEY') };
+}
+
 /** What the SDK's OTLP/HTTP exporters build, with the export sender as the transport. */
 function otlpDelegate<Internal>(signal: Signal, spec: SignalExport<Internal>, env: Env, sender: ExportSender): IOtlpExportDelegate<Internal> {
   const json = protocol(signal, env) === 'http/json';
@@ -58,7 +79,7 @@ function otlpDelegate<Internal>(signal: Signal, spec: SignalExport<Internal>, en
   // The exporter's own otel.sdk.exporter.* metrics stay off, as they are in the SDK's exporters
   // unless a meter provider is given.
   const metrics = new ExporterMetrics({ componentType: spec.componentType, metricsHelper: spec.helper, url: config.url, meterProvider: undefined, responseAttributesFromError: () => ({}) });
-  return createOtlpNetworkExportDelegate(config, json ? spec.json : spec.protobuf, metrics, exportTransport(sender, config));
+  return createOtlpNetworkExportDelegate(config, json ? spec.json : spec.protobuf, metrics, exportTransport(sender, { ...config, tls: tlsFromEnv(signal, env) }));
 }
 
 export function traceExporter(env: Env, sender: ExportSender): SpanExporter {
