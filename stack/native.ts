@@ -6,6 +6,7 @@
 //   node stack/native.ts down   stop what `up` started
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,6 +41,8 @@ interface Component {
   args: string[];
   env?: Record<string, string>;
   ready: string;
+  /** The loopback ports it listens on, checked free before the stack starts. */
+  ports: number[];
 }
 
 export interface StackOptions {
@@ -67,6 +70,7 @@ export function components(runDir: string, options: StackOptions = {}): Componen
         '--web.enable-lifecycle',
       ],
       ready: `${endpoints.prometheus}/-/ready`,
+      ports: [9090],
     },
     {
       name: 'loki',
@@ -74,6 +78,7 @@ export function components(runDir: string, options: StackOptions = {}): Componen
       args: [`-config.file=${join(ROOT, 'stack/loki/loki.yaml')}`, '-config.expand-env=true', '-server.http-listen-address=127.0.0.1', '-server.grpc-listen-address=127.0.0.1'],
       env: { LOKI_DATA_DIR: data('loki') },
       ready: `${endpoints.loki}/ready`,
+      ports: [3100, 9096],
     },
     {
       name: 'tempo',
@@ -81,6 +86,7 @@ export function components(runDir: string, options: StackOptions = {}): Componen
       args: [`-config.file=${join(ROOT, 'stack/tempo/tempo.yaml')}`, '-config.expand-env=true'],
       env: { TEMPO_DATA_DIR: data('tempo'), TEMPO_LISTEN_ADDRESS: '127.0.0.1', TEMPO_OTLP_GRPC_LISTEN: '127.0.0.1:4417', TEMPO_OTLP_HTTP_LISTEN: '127.0.0.1:4418' },
       ready: `${endpoints.tempo}/ready`,
+      ports: [3200, 9097, 4417, 4418],
     },
     {
       name: 'alloy',
@@ -95,6 +101,7 @@ export function components(runDir: string, options: StackOptions = {}): Componen
         LOKI_OTLP_ENDPOINT: `${endpoints.loki}/otlp`,
       },
       ready: `${endpoints.alloy}/-/ready`,
+      ports: [12345, 4317, 4318],
     },
   ];
 }
@@ -133,6 +140,24 @@ export interface RunningStack {
 
 const pidFile = (runDir: string) => join(runDir, 'pids.json');
 
+/**
+ * Refuses to start when one of the stack's ports is taken. Otherwise a component that cannot bind
+ * keeps running without its listener (Alloy does), or the readiness check reaches whatever already
+ * answers there, and telemetry silently goes elsewhere.
+ */
+export async function assertPortsFree(all: Component[]): Promise<void> {
+  for (const c of all) {
+    for (const port of c.ports) {
+      const server = createServer();
+      const taken = await new Promise<boolean>((resolve) => {
+        server.once('error', () => resolve(true));
+        server.listen(port, '127.0.0.1', () => server.close(() => resolve(false)));
+      });
+      if (taken) throw new Error(`${c.name}: port ${port} on 127.0.0.1 is already in use (by another stack, or see \`ss -ltnp 'sport = :${port}'\`)`);
+    }
+  }
+}
+
 /** Starts the stack in `runDir` (fresh data unless `keepData`); resolves when every part is ready. */
 export async function startStack(runDir = join(ROOT, '.stack-run'), options: StackOptions & { keepData?: boolean; timeoutMs?: number } = {}): Promise<RunningStack> {
   if (!options.keepData) rmSync(join(runDir, 'data'), { recursive: true, force: true });
@@ -157,6 +182,7 @@ export async function startStack(runDir = join(ROOT, '.stack-run'), options: Sta
     );
   };
   try {
+    await assertPortsFree(all);
     for (const c of all) {
       if (!existsSync(c.command)) throw new Error(`${c.command} is missing: run \`npm run stack:build\` first`);
     }
