@@ -15,7 +15,8 @@ if (isMainThread && env.OTEL_SDK_DISABLED?.trim().toLowerCase() !== 'true') {
   // The app imports pino as an ES module: this in-thread loader hook lets the pino
   // instrumentation patch it. Limited to pino, so no other import pays for it.
   register({ include: ['pino'] });
-  // One sender for the three signals: the export thread (export-relay-worker.ts says why).
+  // One sender for the three signals: the export thread (export-relay-worker.ts says why), or the
+  // main thread with INGEST_EXPORT_THREAD=false.
   const sender = exportSender(env);
   const telemetry = startTelemetry(env, {
     spanProcessors: [batchSpans(traceExporter(env, sender))],
