@@ -89,7 +89,7 @@ const dir = mkdtempSync(join(tmpdir(), 'stages-store-'));
 const store = new SqliteStore({ dataDir: dir });
 try {
   for (const records of parsed.slice(0, 50)) {
-    await Promise.all(records.map((r) => store.add({
+    await store.add(records.map((r) => ({
       type: 'transaction', id: r.transaction_id as string, customerId: r.customer_id as string,
       timestampMs: Date.parse(r.timestamp as string), payload: canonicalJson(transactionKind, r), fraudRules: [], receivedAt: new Date().toISOString(),
     })));

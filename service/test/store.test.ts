@@ -33,7 +33,7 @@ describe('SQLite store (writer thread)', () => {
     const reader = new DatabaseSync(store.path, { readOnly: true });
     const present = reader.prepare('SELECT count(*) AS n FROM records WHERE id = ?');
     let missingAtAck = 0;
-    await Promise.all(ids.map((id) => store.add(record(id)).then(() => {
+    await Promise.all(ids.map((id) => store.add([record(id)]).then(() => {
       if (Number((present.get(id) as { n: number }).n) !== 1) missingAtAck++;
     })));
     assert.equal(missingAtAck, 0, 'every acknowledged record was readable from the file at that moment');
@@ -47,7 +47,7 @@ describe('SQLite store (writer thread)', () => {
 
   it('finds records while they wait for their commit, so idempotency never misses one', async () => {
     const store = new SqliteStore({ dataDir: dir() });
-    const adding = store.add(record('tx-pending'));
+    const adding = store.add([record('tx-pending')]);
     assert.equal(store.pending, 1);
     assert.equal(store.findMany('transaction', ['tx-pending']).get('tx-pending')?.customerId, 'cust-tx-pending');
     await adding;
@@ -60,27 +60,44 @@ describe('SQLite store (writer thread)', () => {
   it('close() commits what is queued before it returns', async () => {
     const dataDir = dir();
     const store = new SqliteStore({ dataDir });
-    const added = Array.from({ length: 500 }, (_, i) => store.add(record(`tx-close-${i}`)));
+    const added = Array.from({ length: 500 }, (_, i) => store.add([record(`tx-close-${i}`)]));
     await store.close();
     await Promise.all(added);
-    await assert.rejects(store.add(record('tx-after')), /closed/);
+    await assert.rejects(store.add([record('tx-after')]), /closed/);
     const reopened = new SqliteStore({ dataDir });
     assert.deepEqual(reopened.counts(), { transaction: 500, claim: 0 });
     assert.deepEqual(reopened.get('transaction', 'tx-close-7')?.fraudRules, ['velocity']);
     await reopened.close();
   });
 
+  it('settles a multi-record add once: when all are committed, or at the first failure', async () => {
+    // maxRecords 2: five records go in three groups, so one add spans several commits.
+    const store = new SqliteStore({ dataDir: dir(), commitMaxRecords: 2 });
+    const commits: number[] = [];
+    const observed = new SqliteStore({ dataDir: dir(), commitMaxRecords: 2, onCommit: (_s, records) => commits.push(records) });
+    await observed.add(['m-1', 'm-2', 'm-3', 'm-4', 'm-5'].map(record));
+    assert.deepEqual(commits, [2, 2, 1], 'one add, three groups');
+    assert.deepEqual(observed.counts(), { transaction: 5, claim: 0 });
+    // A failing record in the second group rejects the whole add; the first group stays committed.
+    await store.add([record('x-dup')]);
+    await assert.rejects(store.add(['x-1', 'x-2', 'x-3', 'x-dup'].map(record)), /UNIQUE constraint failed/);
+    assert.ok(store.get('transaction', 'x-1'), 'the first group was committed');
+    assert.equal(store.get('transaction', 'x-3'), undefined, 'the failed group was rolled back');
+    await observed.close();
+    await store.close();
+  });
+
   it('rejects a group whose commit fails, and acknowledges none of it', async () => {
     const store = new SqliteStore({ dataDir: dir() });
-    await store.add(record('tx-dup'));
+    await store.add([record('tx-dup')]);
     // The same key twice in one group: the primary key refuses the second, the transaction rolls back.
-    const results = await Promise.allSettled([store.add(record('tx-a')), store.add(record('tx-dup'))]);
+    const results = await Promise.allSettled([store.add([record('tx-a')]), store.add([record('tx-dup')])]);
     assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected']);
     assert.match(String((results[1] as PromiseRejectedResult).reason), /UNIQUE constraint failed/);
     assert.equal(store.get('transaction', 'tx-a'), undefined, 'rolled back');
     assert.deepEqual(store.counts(), { transaction: 1, claim: 0 });
     // The store keeps working after a failed group.
-    await store.add(record('tx-b'));
+    await store.add([record('tx-b')]);
     assert.ok(store.get('transaction', 'tx-b'));
     await store.close();
   });

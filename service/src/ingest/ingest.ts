@@ -110,6 +110,7 @@ export class Ingestor {
       const existingById = store.findMany(kind.type, valid.map(({ record }) => kind.id(record)));
       const seen = new Map<string, string>(); // ids of this batch: the first occurrence wins
       const toStore: Array<{ index: number; stored: StoredRecord; record: any }> = [];
+      const receivedAt = new Date().toISOString(); // one request, one arrival time
       let flagged = 0;
       for (const { index, record } of valid) {
         const id = kind.id(record);
@@ -138,7 +139,7 @@ export class Ingestor {
             timestampMs: kind.timestampMs(record),
             payload,
             fraudRules: rules,
-            receivedAt: new Date().toISOString(),
+            receivedAt,
           },
         });
       }
@@ -153,8 +154,8 @@ export class Ingestor {
         headers: { 'retry-after': String(this.deps.retryAfterSeconds) },
       });
     }
-    const commits = fresh.map(({ stored }) => store.add(stored));
-    await inSpan('store.commit', { 'app.record.type': kind.type, 'app.records': fresh.length }, () => Promise.all(commits));
+    const committed = store.add(fresh.map(({ stored }) => stored));
+    await inSpan('store.commit', { 'app.record.type': kind.type, 'app.records': fresh.length }, () => committed);
 
     // Committed: now it counts.
     for (const { index, stored, record } of fresh) {

@@ -127,12 +127,27 @@ export class SqliteStore implements RecordStore {
     return row ? fromRow(row) : undefined;
   }
 
-  add(record: StoredRecord): Promise<void> {
+  add(records: readonly StoredRecord[]): Promise<void> {
     if (this.closed) return Promise.reject(new Error('store is closed'));
     if (this.writerError) return Promise.reject(this.writerError);
+    if (records.length === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      this.queue.push({ record, resolve, reject });
-      this.pendingById.set(key(record.type, record.id), record);
+      // The records may be committed in more than one group: settle once, when the last is in
+      // or the first fails.
+      let left = records.length;
+      let failed = false;
+      const committed = () => {
+        if (--left === 0 && !failed) resolve();
+      };
+      const fail = (error: Error) => {
+        if (failed) return;
+        failed = true;
+        reject(error);
+      };
+      for (const record of records) {
+        this.queue.push({ record, resolve: committed, reject: fail });
+        this.pendingById.set(key(record.type, record.id), record);
+      }
       this.scheduleFlush();
     });
   }

@@ -24,8 +24,11 @@ export interface RecordStore {
   findMany(type: RecordType, ids: readonly string[]): Map<string, StoredRecord>;
   /** A committed record, for reads. */
   get(type: RecordType, id: string): StoredRecord | undefined;
-  /** Resolves once the record is durably committed; rejects if the commit failed. */
-  add(record: StoredRecord): Promise<void>;
+  /**
+   * Resolves once every one of the records is durably committed; rejects if a commit failed.
+   * One call per request, so that a batch costs one promise, not one per record.
+   */
+  add(records: readonly StoredRecord[]): Promise<void>;
   /** Committed records per type. */
   counts(): Record<RecordType, number>;
   /** Records received since `sinceMs` (epoch ms), to warm the velocity window at start. */
