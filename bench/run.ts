@@ -48,6 +48,9 @@ const SDK = [...HEAP, '--import', './service/src/telemetry/sdk.ts'];
 const MODES: Mode[] = [
   { name: 'default', description: 'telemetry on, default sampler (parent-based, 25 new traces/s), exporting to Alloy', nodeArgs: SDK, env: {}, needsCollector: true },
   { name: 'main-thread-export', description: 'the default with INGEST_EXPORT_THREAD=false: OTLP POSTs on the main thread, no export thread', nodeArgs: SDK, env: { INGEST_EXPORT_THREAD: 'false' }, needsCollector: true },
+  // On one core V8's concurrent marking thread can only take turns with the main thread: the
+  // marking that was to run beside the service pre-empts it instead (docs/benchmarks.md, fifth pass).
+  { name: 'single-threaded-gc', description: "the default with V8's --single-threaded-gc: no GC helper threads", nodeArgs: [...HEAP, '--single-threaded-gc', '--import', './service/src/telemetry/sdk.ts'], env: {}, needsCollector: true },
   { name: 'ratio-10%', description: 'telemetry on, parentbased_traceidratio 0.1 (the default before the rate-limiting sampler)', nodeArgs: SDK, env: { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' }, needsCollector: true },
   { name: 'all-sampled', description: 'telemetry on, every trace sampled (always_on)', nodeArgs: SDK, env: { OTEL_TRACES_SAMPLER: 'always_on' }, needsCollector: true },
   { name: 'sdk-disabled', description: 'OTEL_SDK_DISABLED=true (SDK module loaded, starts nothing)', nodeArgs: SDK, env: { OTEL_SDK_DISABLED: 'true' }, needsCollector: false },
