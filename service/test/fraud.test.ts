@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../src/config.ts';
 import { reportDelayDays, scoreClaim, scoreTransaction } from '../src/fraud/rules.ts';
-import { VelocityWindow, velocityWindowFor } from '../src/fraud/velocity.ts';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { kthSmallest, VelocityWindow, velocityWindowFor } from '../src/fraud/velocity.ts';
 import { claim, transaction } from './helpers.ts';
 
 const thresholds = loadConfig({}).fraud;
@@ -73,5 +75,73 @@ describe('velocity window', () => {
     assert.deepEqual(counts.slice(0, 60).filter((_, i) => i % 10 === 0), [1, 2, 3, 4, 5, 6]);
     assert.ok(counts.slice(60).every((n) => n === 6));
     assert.deepEqual(scoreTransaction(transaction({ amount: 1 }) as never, limits, counts[9_999]), ['velocity']);
+  });
+  it('counts as a plain per-customer list of timestamps would, inline and spilled alike', () => {
+    // The reference: every customer's timestamps in a sorted array, pruned the same way.
+    for (const maxPerCustomer of [1, 3, 6, 8, 9, 20]) {
+      const window = new VelocityWindow({ windowSeconds: 60, maxPerCustomer });
+      const reference = new Map<string, number[]>();
+      let seed = maxPerCustomer;
+      const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+      let now = t0;
+      for (let i = 0; i < 20_000; i++) {
+        now += Math.floor(random() * 400);
+        const customer = `c${Math.floor(random() * 30)}`;
+        const at = random() < 0.1 ? now - Math.floor(random() * 90_000) : now; // some late records
+        const times = reference.get(customer) ?? [];
+        let k = times.length;
+        while (k > 0 && times[k - 1] > at) k--;
+        times.splice(k, 0, at);
+        let drop = 0;
+        while (drop < times.length && times[drop] <= times[times.length - 1] - 60_000) drop++;
+        if (times.length - drop > maxPerCustomer) drop = times.length - maxPerCustomer;
+        times.splice(0, drop);
+        reference.set(customer, times);
+        const expected = times.filter((t) => t > at - 60_000 && t <= at).length;
+        assert.equal(window.observe(customer, at), expected, `record ${i} of ${customer} at ${at}, maxPerCustomer ${maxPerCustomer}`);
+      }
+      const held = [...reference.values()].reduce((n, times) => n + times.length, 0);
+      assert.equal(window.timestamps, held, `timestamps held, maxPerCustomer ${maxPerCustomer}`);
+      assert.equal(window.customers, reference.size);
+    }
+  });
+
+  it('evicts exactly the least recently seen tenth when full', () => {
+    const window = new VelocityWindow({ windowSeconds: 60, maxCustomers: 1000 });
+    for (let i = 0; i < 1000; i++) window.observe(`c${i}`, t0);
+    for (let i = 0; i < 100; i++) window.observe(`c${i}`, t0 + 1); // c0-c99 are now the most recent
+    window.observe('new', t0 + 2); // full: c100-c199 go
+    assert.equal(window.customers, 901);
+    assert.equal(window.observe('c50', t0 + 3), 3, 'c50 was kept');
+    assert.equal(window.observe('c200', t0 + 3), 2, 'c200 was kept');
+    assert.equal(window.observe('c150', t0 + 3), 1, 'c150 was evicted');
+  });
+
+  it('holds no JS objects per customer: a full window adds almost nothing to the heap', () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    gc();
+    const before = process.memoryUsage();
+    const window = velocityWindowFor(thresholds);
+    for (let i = 0; i < 100_000; i++) window.observe(`customer-${i}`, t0 + i);
+    gc();
+    const after = process.memoryUsage();
+    assert.equal(window.customers, 100_000);
+    const heapMiB = (after.heapUsed - before.heapUsed) / 2 ** 20;
+    assert.ok(heapMiB < 1, `the window added ${heapMiB.toFixed(1)} MiB to the heap`);
+    assert.ok(window.bytes < 10 * 2 ** 20, `${window.bytes} bytes of typed arrays`);
+    window.observe('keep-alive', t0);
+  });
+});
+
+describe('kthSmallest', () => {
+  it('finds the k-th smallest as sorting would', () => {
+    let seed = 7;
+    const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    for (const length of [1, 2, 3, 10, 101, 5000]) {
+      const values = Float64Array.from({ length }, () => Math.floor(random() * length * 2));
+      const sorted = Array.from(values).sort((a, b) => a - b);
+      for (const k of [0, length >> 1, length - 1]) assert.equal(kthSmallest(values.slice(), k), sorted[k], `k ${k} of ${length}`);
+    }
   });
 });
