@@ -127,7 +127,8 @@ export class Ingestor {
           continue;
         }
         seen.set(id, payload);
-        const rules = this.score(kind, record);
+        const timestampMs = kind.timestampMs(record); // Date.parse: once per record, not per use
+        const rules = this.score(kind, record, timestampMs);
         if (rules.length) flagged++;
         toStore.push({
           index,
@@ -136,7 +137,7 @@ export class Ingestor {
             type: kind.type,
             id,
             customerId: kind.customerId(record),
-            timestampMs: kind.timestampMs(record),
+            timestampMs,
             payload,
             fraudRules: rules,
             receivedAt,
@@ -167,8 +168,8 @@ export class Ingestor {
     return results;
   }
 
-  private score(kind: AnyKind, record: any): FraudRule[] {
-    const recent = this.deps.velocity.observe(kind.customerId(record), kind.timestampMs(record));
+  private score(kind: AnyKind, record: any, timestampMs: number): FraudRule[] {
+    const recent = this.deps.velocity.observe(kind.customerId(record), timestampMs);
     return kind.type === 'transaction'
       ? scoreTransaction(record as Transaction, this.deps.fraud, recent)
       : scoreClaim(record as Claim, this.deps.fraud, recent);

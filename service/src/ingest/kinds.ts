@@ -45,9 +45,31 @@ export const claimKind: RecordKind<Claim> = {
  * left out, so the same content always gives the same string whatever the client's key order.
  */
 export function canonicalJson(kind: RecordKind<any>, record: Record<string, unknown>): string {
+  // Clients mostly send the keys in schema order already: then the record is its own canonical
+  // form, and copying it into an ordered object first (a quarter of this function's time in the
+  // batch path's profile) is skipped.
+  if (inSchemaOrder(kind, record)) return JSON.stringify(record);
   const ordered: Record<string, unknown> = {};
   for (const key of Object.keys(kind.schema.properties)) {
     if (record[key] !== undefined) ordered[key] = record[key];
   }
   return JSON.stringify(ordered);
+}
+
+const schemaPositions = new WeakMap<RecordKind<any>, Map<string, number>>();
+
+/** Whether every key of `record` is a schema property with a value, in schema order. */
+function inSchemaOrder(kind: RecordKind<any>, record: Record<string, unknown>): boolean {
+  let positions = schemaPositions.get(kind);
+  if (!positions) {
+    positions = new Map(Object.keys(kind.schema.properties).map((key, i) => [key, i]));
+    schemaPositions.set(kind, positions);
+  }
+  let last = -1;
+  for (const key of Object.keys(record)) {
+    const at = positions.get(key);
+    if (at === undefined || at <= last || record[key] === undefined) return false;
+    last = at;
+  }
+  return true;
 }

@@ -31,8 +31,6 @@ export interface SqliteStoreOptions {
   onCommit?: CommitObserver;
 }
 
-const key = (type: RecordType, id: string) => `${type}\u0000${id}`;
-
 interface Row {
   record_type: RecordType;
   id: string;
@@ -62,7 +60,8 @@ export class SqliteStore implements RecordStore {
   private readonly select: StatementSync;
   private readonly selectMany: StatementSync;
   private readonly queue: Pending[] = [];
-  private readonly pendingById = new Map<string, StoredRecord>();
+  /** Per type, so that a lookup needs no key built from type and id (a string per record). */
+  private readonly pendingById: Record<RecordType, Map<string, StoredRecord>> = { transaction: new Map(), claim: new Map() };
   private readonly committed: Record<RecordType, number> = { transaction: 0, claim: 0 };
   private readonly maxDelayMs: number;
   private readonly maxRecords: number;
@@ -115,8 +114,9 @@ export class SqliteStore implements RecordStore {
       for (const row of this.selectMany.all(type, JSON.stringify(ids)) as unknown as Row[]) found.set(row.id, fromRow(row));
     }
     // Records waiting for their commit are not in the table yet.
+    const pendingOfType = this.pendingById[type];
     for (const id of ids) {
-      const pending = this.pendingById.get(key(type, id));
+      const pending = pendingOfType.get(id);
       if (pending) found.set(id, pending);
     }
     return found;
@@ -146,7 +146,7 @@ export class SqliteStore implements RecordStore {
       };
       for (const record of records) {
         this.queue.push({ record, resolve: committed, reject: fail });
-        this.pendingById.set(key(record.type, record.id), record);
+        this.pendingById[record.type].set(record.id, record);
       }
       this.scheduleFlush();
     });
@@ -235,7 +235,7 @@ export class SqliteStore implements RecordStore {
   private settle(group: Pending[], error: Error | undefined, seconds: number): void {
     this.onCommit?.(seconds, group.length, error !== undefined);
     for (const item of group) {
-      this.pendingById.delete(key(item.record.type, item.record.id));
+      this.pendingById[item.record.type].delete(item.record.id);
       if (error) {
         item.reject(error);
       } else {
