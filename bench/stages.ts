@@ -17,6 +17,7 @@ import { canonicalJson, transactionKind } from '../service/src/ingest/kinds.ts';
 import { createValidator } from '../service/src/ingest/validate.ts';
 import { openDatabase, ROW_COLUMNS } from '../service/src/store/sqlite-schema.ts';
 import { SqliteStore } from '../service/src/store/sqlite-store.ts';
+import { syncLatency } from './disk.ts';
 import { median } from './paired.ts';
 import { transactions } from './records.ts';
 
@@ -114,6 +115,9 @@ const windowMiB = Math.max(0, process.memoryUsage().heapUsed - heapBefore) / 2 *
 const windowTypedMiB = window.bytes / 2 ** 20;
 window.observe('still-used', Date.now()); // keeps the window alive through the measurement
 
+// The disk's floor under a durable request, in the directory the benchmark's services write to.
+const disk = syncLatency(tmpdir(), 3);
+
 const total = stages.reduce((sum, [, us]) => sum + us, 0);
 console.log('| stage | µs per record |');
 console.log('|---|---|');
@@ -121,4 +125,5 @@ for (const [name, us] of stages) console.log(`| ${name} | ${us.toFixed(2)} |`);
 console.log(`| **sum** | **${total.toFixed(2)}** |`);
 console.log(`\n- ceiling of these stages on one core: ${Math.round(1e6 / total)} records/s`);
 console.log(`- velocity window at its cap of 100,000 customers: ${windowMiB.toFixed(1)} MiB of heap, ${windowTypedMiB.toFixed(1)} MiB of typed arrays`);
+console.log(`- the disk under the store (${tmpdir()}): fdatasync after a 4 KiB append, p50 ${disk.p50Ms} ms, p99 ${disk.p99Ms} ms, max ${disk.maxMs} ms over ${disk.syncs} syncs in 3 s (bench/disk.ts)`);
 console.log(`- SQLite insert with synchronous=FULL (one fsync per 100-row transaction): ${withFsync.toFixed(2)} µs per record, ${Math.round(1e6 / withFsync)} records/s alone`);
