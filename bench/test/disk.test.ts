@@ -11,7 +11,7 @@ describe('syncLatency', () => {
     try {
       const result = syncLatency(dir, 0.3);
       assert.ok(result.syncs > 0, `${result.syncs} syncs`);
-      assert.ok(result.p50Ms > 0 && result.p50Ms <= result.p99Ms && result.p99Ms <= result.maxMs, JSON.stringify(result));
+      assert.ok(result.p50Ms >= 0 && result.p50Ms <= result.p99Ms && result.p99Ms <= result.maxMs, JSON.stringify(result));
       assert.deepEqual(readdirSync(dir), []);
     } finally {
       rmSync(dir, { recursive: true, force: true });
