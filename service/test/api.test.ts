@@ -179,6 +179,21 @@ describe('batches', () => {
     assert.equal((await svc.app.inject({ url: `/v1/transactions/${good.transaction_id}` })).statusCode, 200);
   });
 
+  it('refuses a leap-second timestamp, which Date cannot hold, and stores the rest of the batch', async () => {
+    // RFC 3339 allows second 60 and so does the date-time format; Date.parse gives NaN for it,
+    // which once reached the store and failed the whole commit group with it.
+    const good = transaction();
+    const transactionLeap = transaction({ timestamp: '2016-12-31T23:59:60Z' });
+    const claimLeap = claim({ timestamp: '2016-12-31T23:59:60Z' });
+    const res = await post('/v1/transactions/batch', { records: [good, transactionLeap] });
+    assert.equal(res.statusCode, 200);
+    assert.deepEqual(res.json().results.map((r: { status: string }) => r.status), ['accepted', 'rejected']);
+    assert.deepEqual(res.json().results[1].errors, [{ field: '/timestamp', message: 'is not a representable instant (a leap second?)' }]);
+    assert.equal((await svc.app.inject({ url: `/v1/transactions/${good.transaction_id}` })).statusCode, 200);
+    const one = assertProblem(await post('/v1/claims', claimLeap), 400);
+    assert.equal(one.errors[0].field, '/timestamp');
+  });
+
   it('treats a repeated id inside one batch as a duplicate or a conflict', async () => {
     const tx = transaction();
     const res = await post('/v1/transactions/batch', { records: [tx, tx, { ...tx, amount: 1 }] });

@@ -77,6 +77,15 @@ export function createValidator<R extends object>(kind: RecordKind<R>): (input: 
         reason: 'unknown_currency',
       };
     }
+    // RFC 3339 (and so the date-time format) allows second 60; Date cannot hold it (NaN), and the
+    // velocity rule and the store need the instant.
+    if (typeof record.timestamp === 'string' && Number.isNaN(Date.parse(record.timestamp))) {
+      return {
+        ok: false,
+        errors: [{ field: '/timestamp', message: 'is not a representable instant (a leap second?)' }],
+        reason: 'invalid_field',
+      };
+    }
     // A claim's incident must not come after its claim; compared on the calendar date the
     // claimant gave, that is the date part of the timestamp as written, before its offset.
     if (typeof record.incident_date === 'string' && typeof record.timestamp === 'string' &&
