@@ -117,6 +117,17 @@ describe('velocity window', () => {
     assert.equal(window.observe('c150', t0 + 3), 1, 'c150 was evicted');
   });
 
+  it('refuses a window with no room, and survives a window too short to hold anything', () => {
+    assert.throws(() => new VelocityWindow({ windowSeconds: 60, maxCustomers: 0 }), RangeError);
+    assert.throws(() => new VelocityWindow({ windowSeconds: 60, maxPerCustomer: 0 }), RangeError);
+    // Pruning never empties a customer's slot (an empty slot is a free one), even when the window
+    // rounds to nothing: eviction still finds the least recent customers.
+    const window = new VelocityWindow({ windowSeconds: 1e-300, maxCustomers: 2 });
+    const counts = ['a', 'a', 'b', 'c', 'd', 'a'].map((c, i) => window.observe(c, t0 + i));
+    assert.deepEqual(counts, [0, 0, 0, 0, 0, 0]);
+    assert.equal(window.customers, 2);
+  });
+
   it('holds no JS objects per customer: a full window adds almost nothing to the heap', () => {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;

@@ -42,6 +42,7 @@ export class VelocityWindow {
     this.windowMs = options.windowSeconds * 1000;
     this.maxCustomers = options.maxCustomers ?? 100_000;
     this.maxPerCustomer = options.maxPerCustomer ?? 1_000;
+    if (!(this.maxCustomers >= 1 && this.maxPerCustomer >= 1)) throw new RangeError('the velocity window needs room for at least one customer and one timestamp');
     this.inline = Math.min(this.maxPerCustomer, MAX_INLINE);
     const slots = this.maxCustomers;
     this.hashA = new Uint32Array(slots);
@@ -86,7 +87,7 @@ export class VelocityWindow {
     this.lastSeen[slot] = ++this.sequence;
     this.lengths[slot] = 1;
     this.slab[slot * this.inline] = timestampMs;
-    return 1;
+    return this.countIn(this.slab, slot * this.inline, 1, timestampMs);
   }
 
   get customers(): number {
@@ -150,7 +151,8 @@ export class VelocityWindow {
   private toDrop(times: ArrayLike<number>, base: number, length: number): number {
     const cutoff = times[base + length - 1] - this.windowMs;
     let drop = 0;
-    while (drop < length && times[base + drop] <= cutoff) drop++;
+    // The newest always stays: a slot with no timestamps is a free slot.
+    while (drop < length - 1 && times[base + drop] <= cutoff) drop++;
     if (length - drop > this.maxPerCustomer) drop = length - this.maxPerCustomer;
     return drop;
   }
