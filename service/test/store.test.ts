@@ -25,6 +25,16 @@ describe('SQLite store (writer thread)', () => {
   };
   after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
+  it('refuses a record the table would refuse before it can fail the group of others', async () => {
+    const store = new SqliteStore({ dataDir: dir() });
+    const others = Promise.all([store.add([record('tx-ok-1')]), store.add([record('tx-ok-2')])]);
+    await assert.rejects(store.add([record('tx-ok-3'), { ...record('tx-nan'), timestampMs: NaN }]), /timestamp_ms/);
+    await others;
+    assert.ok(store.get('transaction', 'tx-ok-1') && store.get('transaction', 'tx-ok-2'));
+    assert.equal(store.get('transaction', 'tx-ok-3'), undefined, 'nothing of the refused request was queued');
+    await store.close();
+  });
+
   it('commits concurrent records in groups, and each is on disk when its promise resolves', async () => {
     const commits: Array<{ records: number; failed: boolean }> = [];
     const store = new SqliteStore({ dataDir: dir(), onCommit: (_s, records, failed) => commits.push({ records, failed }) });

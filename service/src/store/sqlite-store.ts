@@ -131,6 +131,11 @@ export class SqliteStore implements RecordStore {
     if (this.closed) return Promise.reject(new Error('store is closed'));
     if (this.writerError) return Promise.reject(this.writerError);
     if (records.length === 0) return Promise.resolve();
+    // A row the table refuses would fail its whole group, other requests' records with it: refuse
+    // it here, alone. (A leap-second timestamp once reached this point as NaN.)
+    for (const record of records) {
+      if (!Number.isFinite(record.timestampMs)) return Promise.reject(new Error(`record ${record.id}: timestamp_ms is not a finite number`));
+    }
     return new Promise((resolve, reject) => {
       // The records may be committed in more than one group: settle once, when the last is in
       // or the first fails.
