@@ -1,6 +1,6 @@
 // Sliding window of recent record timestamps per customer, for the `velocity` rule.
 // Kept in memory and bounded: old timestamps are pruned, and the least recently seen
-// customers are evicted past `maxCustomers`. main.ts warms it from the store at start.
+// customers are evicted past `maxCustomers`. service.ts warms it from the store at start.
 //
 // Everything lives in typed arrays allocated once, outside the JS heap: a window at its cap held
 // 100,000 strings, arrays and map entries that every full GC had to mark (17 MiB of a 37 MB live
