@@ -85,12 +85,12 @@ export class Ingestor {
     if (batch) server?.setAttribute('app.batch.size', inputs.length);
 
     const valid = inSpanSync('validate', { 'app.record.type': kind.type, 'app.records': inputs.length }, (span) => {
-      const accepted: Array<{ index: number; record: any }> = [];
+      const accepted: Array<{ index: number; record: any; timestampMs: number }> = [];
       let rejected = 0;
       inputs.forEach((input, index) => {
         const outcome = this.validator(kind)(input);
         if (outcome.ok) {
-          accepted.push({ index, record: outcome.record });
+          accepted.push({ index, record: outcome.record, timestampMs: outcome.timestampMs });
           return;
         }
         rejected++;
@@ -112,7 +112,7 @@ export class Ingestor {
       const toStore: Array<{ index: number; stored: StoredRecord; record: any }> = [];
       const receivedAt = new Date().toISOString(); // one request, one arrival time
       let flagged = 0;
-      for (const { index, record } of valid) {
+      for (const { index, record, timestampMs } of valid) {
         const id = kind.id(record);
         const payload = canonicalJson(kind, record);
         const existing = existingById.get(id);
@@ -127,7 +127,6 @@ export class Ingestor {
           continue;
         }
         seen.set(id, payload);
-        const timestampMs = kind.timestampMs(record); // Date.parse: once per record, not per use
         const rules = this.score(kind, record, timestampMs);
         if (rules.length) flagged++;
         toStore.push({

@@ -17,7 +17,7 @@ export const REJECT_REASONS = [
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
 export type Validation<R> =
-  | { ok: true; record: R }
+  | { ok: true; record: R; /** The record's `timestamp` in epoch milliseconds, parsed once here. */ timestampMs: number }
   | { ok: false; errors: FieldError[]; reason: RejectReason };
 
 // ajv-formats ships CommonJS with a default export that Node exposes as `.default`.
@@ -79,7 +79,8 @@ export function createValidator<R extends object>(kind: RecordKind<R>): (input: 
     }
     // RFC 3339 (and so the date-time format) allows second 60; Date cannot hold it (NaN), and the
     // velocity rule and the store need the instant.
-    if (typeof record.timestamp === 'string' && Number.isNaN(Date.parse(record.timestamp))) {
+    const timestampMs = Date.parse(record.timestamp as string);
+    if (Number.isNaN(timestampMs)) {
       return {
         ok: false,
         errors: [{ field: '/timestamp', message: 'is not a representable instant (a leap second?)' }],
@@ -96,6 +97,6 @@ export function createValidator<R extends object>(kind: RecordKind<R>): (input: 
         reason: 'incident_after_timestamp',
       };
     }
-    return { ok: true, record };
+    return { ok: true, record, timestampMs };
   };
 }
