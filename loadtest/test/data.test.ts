@@ -31,7 +31,7 @@ function simulatedService() {
     const payload = canonicalJson(kind, record.body);
     const existing = stored.get(record.id);
     if (existing) return existing.payload === payload ? { status: 'duplicate', fraud: { rules: existing.rules } } : { status: 'conflict' };
-    const recent = velocity.observe(kind.customerId(validation.record as never), kind.timestampMs(validation.record as never));
+    const recent = velocity.observe(kind.customerId(validation.record as never), validation.timestampMs);
     const rules = record.type === 'transaction'
       ? scoreTransaction(validation.record as Transaction, fraud, recent)
       : scoreClaim(validation.record as Claim, fraud, recent);

@@ -14,8 +14,6 @@ export interface RecordKind<R extends object = Record<string, unknown>> {
   id(record: R): string;
   customerId(record: R): string;
   amount(record: R): number;
-  /** Epoch milliseconds of the record's own timestamp. */
-  timestampMs(record: R): number;
 }
 
 export const transactionKind: RecordKind<Transaction> = {
@@ -26,7 +24,6 @@ export const transactionKind: RecordKind<Transaction> = {
   id: (r) => r.transaction_id,
   customerId: (r) => r.customer_id,
   amount: (r) => r.amount,
-  timestampMs: (r) => Date.parse(r.timestamp),
 };
 
 export const claimKind: RecordKind<Claim> = {
@@ -37,7 +34,6 @@ export const claimKind: RecordKind<Claim> = {
   id: (r) => r.claim_id,
   customerId: (r) => r.customer_id,
   amount: (r) => r.claim_amount,
-  timestampMs: (r) => Date.parse(r.timestamp),
 };
 
 /**
