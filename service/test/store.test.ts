@@ -67,6 +67,30 @@ describe('SQLite store (writer thread)', () => {
     await store.close();
   });
 
+  it('a lookup right after a commit sees it, though the reads of a turn share one snapshot', async () => {
+    const store = new SqliteStore({ dataDir: dir() });
+    await store.add([record('tx-first')]); // the table exists and the writer is up
+    // Another connection holds the write lock, so the writer cannot commit the record yet.
+    const blocker = new DatabaseSync(store.path);
+    blocker.exec('BEGIN IMMEDIATE');
+    const adding = store.add([record('tx-late')]);
+    await new Promise((resolve) => setImmediate(resolve)); // the group went to the writer, which waits
+    // Opens the shared read: its snapshot predates tx-late's commit, and it is scheduled to end
+    // only in the next check phase.
+    assert.equal(store.findMany('transaction', ['tx-other', 'tx-first']).size, 1);
+    blocker.exec('COMMIT');
+    blocker.close();
+    // Block this thread until the writer has committed and answered: its answer is handled in
+    // the next poll phase, before the read's scheduled end, and the continuation after `await
+    // adding` runs right then. The store must have ended the stale read when it settled.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
+    await adding;
+    assert.equal(store.pending, 0);
+    assert.equal(store.findMany('transaction', ['tx-late', 'tx-other']).get('tx-late')?.customerId, 'cust-tx-late');
+    assert.equal(store.get('transaction', 'tx-late')?.id, 'tx-late');
+    await store.close();
+  });
+
   it('close() commits what is queued before it returns', async () => {
     const dataDir = dir();
     const store = new SqliteStore({ dataDir });

@@ -6,7 +6,9 @@
 //
 // Reads (idempotency lookups, GET) use the main thread's own connection: WAL lets it read what is
 // committed while the writer writes, and records still in the queue or in the group being
-// committed are found in `pendingById`, so a lookup never misses an accepted record.
+// committed are found in `pendingById`, so a lookup never misses an accepted record. The reads of
+// one turn of the event loop share one read transaction (`read`): each transaction of its own
+// took two fcntl locks and an fstat, about 3 of the 4 µs a single-record lookup cost.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DatabaseSync, type StatementSync } from 'node:sqlite';
@@ -59,6 +61,10 @@ export class SqliteStore implements RecordStore {
   private readonly writer: Worker;
   private readonly select: StatementSync;
   private readonly selectMany: StatementSync;
+  private readonly beginRead: StatementSync;
+  private readonly endReadStatement: StatementSync;
+  /** Whether the main connection's shared read transaction is open (see `read`). */
+  private reading = false;
   private readonly queue: Pending[] = [];
   /** Per type, so that a lookup needs no key built from type and id (a string per record). */
   private readonly pendingById: Record<RecordType, Map<string, StoredRecord>> = { transaction: new Map(), claim: new Map() };
@@ -95,6 +101,8 @@ export class SqliteStore implements RecordStore {
     this.selectMany = this.db.prepare(
       'SELECT * FROM records WHERE record_type = ? AND id IN (SELECT value FROM json_each(?))',
     );
+    this.beginRead = this.db.prepare('BEGIN DEFERRED');
+    this.endReadStatement = this.db.prepare('COMMIT');
     for (const row of this.db.prepare('SELECT record_type, count(*) AS n FROM records GROUP BY record_type').all()) {
       this.committed[row.record_type as RecordType] = Number(row.n);
     }
@@ -111,7 +119,8 @@ export class SqliteStore implements RecordStore {
       const one = this.get(type, ids[0]);
       if (one) found.set(one.id, one);
     } else if (ids.length > 1) {
-      for (const row of this.selectMany.all(type, JSON.stringify(ids)) as unknown as Row[]) found.set(row.id, fromRow(row));
+      const rows = this.read(() => this.selectMany.all(type, JSON.stringify(ids))) as unknown as Row[];
+      for (const row of rows) found.set(row.id, fromRow(row));
     }
     // Records waiting for their commit are not in the table yet.
     const pendingOfType = this.pendingById[type];
@@ -123,7 +132,7 @@ export class SqliteStore implements RecordStore {
   }
 
   get(type: RecordType, id: string): StoredRecord | undefined {
-    const row = this.select.get(type, id) as Row | undefined;
+    const row = this.read(() => this.select.get(type, id)) as Row | undefined;
     return row ? fromRow(row) : undefined;
   }
 
@@ -192,8 +201,29 @@ export class SqliteStore implements RecordStore {
     if (this.writing) await new Promise<void>((resolve) => (this.whenIdle = resolve));
     this.writer.removeAllListeners('exit');
     await this.writer.terminate();
+    this.endRead();
     this.db.close();
   }
+
+  /**
+   * Runs a read in the shared read transaction, opening it if needed; it ends after this turn of
+   * the event loop, or sooner when a group's records leave `pendingById` (settle): a snapshot
+   * older than their commit would not hold them, and a lookup would miss an accepted record.
+   */
+  private read<T>(query: () => T): T {
+    if (!this.reading) {
+      this.beginRead.run();
+      this.reading = true;
+      setImmediate(this.endRead);
+    }
+    return query();
+  }
+
+  private readonly endRead = (): void => {
+    if (!this.reading) return;
+    this.reading = false;
+    this.endReadStatement.run();
+  };
 
   private scheduleFlush(): void {
     // While the writer commits, the queue is the next group: written() sends it.
@@ -239,6 +269,7 @@ export class SqliteStore implements RecordStore {
 
   private settle(group: Pending[], error: Error | undefined, seconds: number): void {
     this.onCommit?.(seconds, group.length, error !== undefined);
+    this.endRead(); // before the records leave pendingById (see `read`)
     for (const item of group) {
       this.pendingById[item.record.type].delete(item.record.id);
       if (error) {
