@@ -39,6 +39,18 @@ it('exports running totals per attribute set as a monotonic cumulative sum, with
   await provider.shutdown();
 });
 
+it('keeps attribute sets apart that one joined key would have merged', async () => {
+  const reader = new PullReader();
+  const provider = new MeterProvider({ readers: [reader] });
+  const tally = new TallyCounter(provider.getMeter('test'), catalog.recordsRejected, ['record.type', 'reason']);
+  tally.add(1, 'a\u001fb', 'c');
+  tally.add(2, 'a', 'b\u001fc');
+  tally.add(4, 'a', 'c');
+  const metric = await collect(reader);
+  assert.deepEqual(byReason(metric.dataPoints as DataPoint<number>[]), { 'a\u001fb/c': 1, 'a/b\u001fc': 2, 'a/c': 4 });
+  await provider.shutdown();
+});
+
 it('refuses attribute keys the catalog does not list for the metric', () => {
   const provider = new MeterProvider();
   assert.throws(() => new TallyCounter(provider.getMeter('test'), catalog.recordsRejected, ['record.type', 'customer.id']), /customer\.id/);

@@ -62,7 +62,8 @@ function inSchemaOrder(kind: RecordKind<any>, record: Record<string, unknown>): 
     schemaPositions.set(kind, positions);
   }
   let last = -1;
-  for (const key of Object.keys(record)) {
+  // for-in, not Object.keys: no array per record (the parsed record has no inherited keys).
+  for (const key in record) {
     const at = positions.get(key);
     if (at === undefined || at <= last || record[key] === undefined) return false;
     last = at;

@@ -84,12 +84,17 @@ export default async function recordRoutes(app: FastifyInstance, options: Record
       response: { 200: BatchResponse, ...problemResponses(400, 401, 413, 415, 500, 503) },
     },
     validatorCompiler: () => envelope,
-  }, async (request) => {
+  }, async (request, reply) => {
     const { records } = request.body as { records: unknown[] };
     const results = await ingestor.ingestBatch(kind, records, request.log);
     const summary = { accepted: 0, duplicate: 0, rejected: 0, conflict: 0 };
     for (const r of results) summary[r.status]++;
-    return { summary, results: results.map(toBatchItem) };
+    const body: BatchResponse = { summary, results: results.map(toBatchItem) };
+    // Serialized here, so Fastify sends the string as it is: toBatchItem builds exactly the
+    // schema's fields, and V8's JSON.stringify wrote them with a fifth of the garbage and 20% less
+    // time than the schema's compiled serializer (docs/benchmarks.md).
+    reply.type('application/json; charset=utf-8');
+    return JSON.stringify(body);
   });
 
   app.get('/:id', {
