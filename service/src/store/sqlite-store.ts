@@ -7,7 +7,7 @@
 // Reads (idempotency lookups, GET) use the main thread's own connection: WAL lets it read what is
 // committed while the writer writes, and records still in the queue or in the group being
 // committed are found in `pendingById`, so a lookup never misses an accepted record. The reads of
-// one turn of the event loop share one read transaction (`read`): each transaction of its own
+// one turn of the event loop share one read transaction (`openRead`): each transaction of its own
 // took two fcntl locks and an fstat, about 3 of the 4 µs a single-record lookup cost.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -63,7 +63,7 @@ export class SqliteStore implements RecordStore {
   private readonly selectMany: StatementSync;
   private readonly beginRead: StatementSync;
   private readonly endReadStatement: StatementSync;
-  /** Whether the main connection's shared read transaction is open (see `read`). */
+  /** Whether the main connection's shared read transaction is open (see `openRead`). */
   private reading = false;
   private readonly queue: Pending[] = [];
   /** Per type, so that a lookup needs no key built from type and id (a string per record). */
@@ -119,8 +119,8 @@ export class SqliteStore implements RecordStore {
       const one = this.get(type, ids[0]);
       if (one) found.set(one.id, one);
     } else if (ids.length > 1) {
-      const rows = this.read(() => this.selectMany.all(type, JSON.stringify(ids))) as unknown as Row[];
-      for (const row of rows) found.set(row.id, fromRow(row));
+      this.openRead();
+      for (const row of this.selectMany.all(type, JSON.stringify(ids)) as unknown as Row[]) found.set(row.id, fromRow(row));
     }
     // Records waiting for their commit are not in the table yet.
     const pendingOfType = this.pendingById[type];
@@ -132,7 +132,8 @@ export class SqliteStore implements RecordStore {
   }
 
   get(type: RecordType, id: string): StoredRecord | undefined {
-    const row = this.read(() => this.select.get(type, id)) as Row | undefined;
+    this.openRead();
+    const row = this.select.get(type, id) as Row | undefined;
     return row ? fromRow(row) : undefined;
   }
 
@@ -206,17 +207,16 @@ export class SqliteStore implements RecordStore {
   }
 
   /**
-   * Runs a read in the shared read transaction, opening it if needed; it ends after this turn of
-   * the event loop, or sooner when a group's records leave `pendingById` (settle): a snapshot
-   * older than their commit would not hold them, and a lookup would miss an accepted record.
+   * Opens the shared read transaction for the reads that follow, unless it is open. It ends after
+   * this turn of the event loop, or sooner when a group's records leave `pendingById` (settle): a
+   * snapshot older than their commit would not hold them, and a lookup would miss an accepted
+   * record.
    */
-  private read<T>(query: () => T): T {
-    if (!this.reading) {
-      this.beginRead.run();
-      this.reading = true;
-      setImmediate(this.endRead);
-    }
-    return query();
+  private openRead(): void {
+    if (this.reading) return;
+    this.beginRead.run();
+    this.reading = true;
+    setImmediate(this.endRead);
   }
 
   private readonly endRead = (): void => {
@@ -271,7 +271,7 @@ export class SqliteStore implements RecordStore {
 
   private settle(group: Pending[], error: Error | undefined, seconds: number): void {
     this.onCommit?.(seconds, group.length, error !== undefined);
-    this.endRead(); // before the records leave pendingById (see `read`)
+    this.endRead(); // before the records leave pendingById (see `openRead`)
     for (const item of group) {
       this.pendingById[item.record.type].delete(item.record.id);
       if (error) {
