@@ -1,22 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import formatsModule from 'ajv-formats/dist/formats.js';
+import { seededRandom as random } from '../../loadtest/lib/random.ts';
 import { dateTimeMs, isDateTime } from '../src/ingest/timestamp.ts';
 
 // What the service used before timestamp.ts, and what it must agree with.
 const ajvDateTime = (formatsModule as any).fullFormats['date-time'].validate as (text: string) => boolean;
-
-/** A deterministic pseudo-random generator, so a failure names a reproducible case. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
