@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { after, describe, it } from 'node:test';
 import { SqliteStore } from '../src/store/sqlite-store.ts';
@@ -89,6 +89,35 @@ describe('SQLite store (writer thread)', () => {
     assert.equal(store.findMany('transaction', ['tx-late', 'tx-other']).get('tx-late')?.customerId, 'cust-tx-late');
     assert.equal(store.get('transaction', 'tx-late')?.id, 'tx-late');
     await store.close();
+  });
+
+  it('keeps the WAL bounded while reads and commits overlap without pause', async () => {
+    const busy = (ms: number) => {
+      for (const end = performance.now() + ms; performance.now() < end;);
+    };
+    const store = new SqliteStore({ dataDir: dir() });
+    const payload = 'x'.repeat(1500);
+    let n = 0;
+    let maxWal = 0;
+    const wal = () => statSync(`${store.path}-wal`, { throwIfNoEntry: false })?.size ?? 0;
+    // Open loop, as independent requests arrive: every turn reads and adds, whether or not the
+    // commits before it are done, so the turn's shared read is open while the writer commits.
+    const deadline = performance.now() + 2000;
+    const failures: Error[] = [];
+    while (performance.now() < deadline) {
+      for (let i = 0; i < 8 && store.pending < 2000; i++) {
+        const ids = Array.from({ length: 10 }, () => `tx-wal-${n++}`);
+        store.findMany('transaction', ids);
+        busy(0.15); // the request's own work (validation, scoring), with the turn's read open
+        store.add(ids.map((id) => ({ ...record(id), payload }))).catch((error: Error) => failures.push(error));
+      }
+      maxWal = Math.max(maxWal, wal());
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await store.close();
+    assert.deepEqual(failures, []);
+    assert.ok(n > 20_000, `enough records went through to grow the WAL (${n})`);
+    assert.ok(maxWal < 16 * 1024 * 1024, `the WAL peaked at ${(maxWal / 1048576).toFixed(1)} MiB`);
   });
 
   it('close() commits what is queued before it returns', async () => {

@@ -253,6 +253,8 @@ export class SqliteStore implements RecordStore {
       values.push(r.type, r.id, r.customerId, r.timestampMs, r.payload, r.fraudRules.length === 0 ? '[]' : JSON.stringify(r.fraudRules), r.receivedAt);
     }
     this.writing = { id: this.nextGroupId++, group };
+    // The writer may checkpoint before this group; an open read would hold the WAL (sqlite-writer.ts).
+    this.endRead();
     this.writer.ref();
     this.writer.postMessage({ id: this.writing.id, values } satisfies WriteGroup);
   }
