@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import formatsModule from 'ajv-formats/dist/formats.js';
 import { seededRandom as random } from '../../loadtest/lib/random.ts';
+import { transactionKind } from '../src/ingest/kinds.ts';
 import { dateTimeMs, isDateTime } from '../src/ingest/timestamp.ts';
+import { createValidator } from '../src/ingest/validate.ts';
 
 // What the service used before timestamp.ts, and what it must agree with.
 const ajvDateTime = (formatsModule as any).fullFormats['date-time'].validate as (text: string) => boolean;
@@ -13,7 +15,8 @@ const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 function strictDateTime(next: () => number): string {
   const year = next() < 0.8 ? 1970 + Math.floor(next() * 130) : 100 + Math.floor(next() * 9900);
   const month = 1 + Math.floor(next() * 12);
-  const day = 1 + Math.floor(next() * 28);
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const day = 1 + Math.floor(next() * (month === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31));
   const time = `${pad(Math.floor(next() * 24))}:${pad(Math.floor(next() * 60))}:${pad(Math.floor(next() * 60))}`;
   const digits = Math.floor(next() * 10); // 0: no fraction
   const fraction = digits === 0 ? '' : '.' + Array.from({ length: digits }, () => Math.floor(next() * 10)).join('');
@@ -103,5 +106,23 @@ describe('RFC 3339 timestamps (timestamp.ts)', () => {
     }
     assert.ok(valid > 5_000, `enough mutations stayed valid to compare (${valid})`);
     assert.ok(looseOnly.length < 100, `${looseOnly.length} differences`);
+  });
+
+  it('lets the validator accept, with the right instant, forms Date.parse refused or misread', () => {
+    const validate = createValidator(transactionKind);
+    const transaction = (timestamp: string) => ({
+      transaction_id: 'tx-ts', timestamp, account_id: 'acc-1', customer_id: 'cust-1', amount: 10,
+      currency: 'EUR', transaction_type: 'purchase', region: 'eu',
+    });
+    const cases: Array<[string, number]> = [
+      ['2026-11-22T10:00:00+01', Date.parse('2026-11-22T10:00:00+01:00')], // Date.parse: NaN
+      ['2026-11-22\u202810:00:00Z', Date.parse('2026-11-22T10:00:00Z')], // Date.parse: NaN
+      ['0050-06-01 00:00:00Z', Date.parse('0050-06-01T00:00:00Z')], // Date.parse: the year 1950
+    ];
+    for (const [timestamp, expected] of cases) {
+      const outcome = validate(transaction(timestamp));
+      assert.ok(outcome.ok, JSON.stringify(timestamp));
+      assert.equal(outcome.timestampMs, expected, JSON.stringify(timestamp));
+    }
   });
 });

@@ -26,7 +26,8 @@ const addFormats = ((addFormatsModule as any).default ?? addFormatsModule) as (a
 
 /**
  * Strict on purpose: no type coercion ("100" is not a number), every error reported. `date-time`
- * is checked by timestamp.ts: the same strings as ajv-formats' check, without its allocations.
+ * is checked by timestamp.ts: ajv-formats' check without its allocations (and without the hours
+ * past 23 that it let through).
  */
 export function createAjv(): Ajv {
   return addFormats(new Ajv({ allErrors: true, coerceTypes: false, useDefaults: false, strict: false }))
