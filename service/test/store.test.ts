@@ -80,10 +80,18 @@ describe('SQLite store (writer thread)', () => {
     assert.equal(store.findMany('transaction', ['tx-other', 'tx-first']).size, 1);
     blocker.exec('COMMIT');
     blocker.close();
-    // Block this thread until the writer has committed and answered: its answer is handled in
-    // the next poll phase, before the read's scheduled end, and the continuation after `await
-    // adding` runs right then. The store must have ended the stale read when it settled.
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
+    // Block this thread until the writer has committed (seen through a connection of its own) and
+    // answered: its answer is handled in the next poll phase, before the read's scheduled end, and
+    // the continuation after `await adding` runs right then. The store must have ended the stale
+    // read when it settled.
+    const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+    const probe = new DatabaseSync(store.path, { readOnly: true });
+    const committed = probe.prepare('SELECT 1 FROM records WHERE id = ?');
+    let seen = false;
+    for (const end = Date.now() + 10_000; !seen && Date.now() < end; sleep(5)) seen = committed.get('tx-late') !== undefined;
+    probe.close();
+    assert.ok(seen, 'the writer committed while this thread was blocked');
+    sleep(100); // its answer, posted right after the COMMIT returned
     await adding;
     assert.equal(store.pending, 0);
     assert.equal(store.findMany('transaction', ['tx-late', 'tx-other']).get('tx-late')?.customerId, 'cust-tx-late');
