@@ -14,6 +14,7 @@ import { loadConfig } from '../service/src/config.ts';
 import { scoreTransaction } from '../service/src/fraud/rules.ts';
 import { velocityWindowFor } from '../service/src/fraud/velocity.ts';
 import { canonicalJson, transactionKind } from '../service/src/ingest/kinds.ts';
+import { dateTimeMs } from '../service/src/ingest/timestamp.ts';
 import { createValidator } from '../service/src/ingest/validate.ts';
 import { openDatabase, ROW_COLUMNS } from '../service/src/store/sqlite-schema.ts';
 import { SqliteStore } from '../service/src/store/sqlite-store.ts';
@@ -48,7 +49,7 @@ stages.push(['validate (Ajv schema + currency + dates)', measure((records) => { 
 stages.push(['canonical JSON (the stored payload)', measure((records) => { for (const r of records) canonicalJson(transactionKind, r); })]);
 // A new window each round: every customer is new to it, as in the load generator's runs. The
 // timestamps are parsed beforehand: in the service, validation parses them (the validate stage).
-const timestamps = parsed.map((records) => records.map((r) => Date.parse(r.timestamp as string)));
+const timestamps = parsed.map((records) => records.map((r) => dateTimeMs(r.timestamp as string)));
 let velocity = velocityWindowFor(config.fraud);
 stages.push(['fraud rules + velocity window', measure((records, b) => {
   if (b === 0) velocity = velocityWindowFor(config.fraud);
@@ -65,7 +66,7 @@ function insertRate(synchronous: 'OFF' | 'FULL'): number {
     const insert = db.prepare(`INSERT INTO records VALUES (${Array(ROW_COLUMNS).fill('?').join(', ')})`);
     // The rows are built before the clock starts: only the inserts and commits are timed.
     const receivedAt = new Date().toISOString();
-    const rows = parsed.map((records) => records.map((r) => [r.customer_id as string, Date.parse(r.timestamp as string), canonicalJson(transactionKind, r)] as const));
+    const rows = parsed.map((records) => records.map((r) => [r.customer_id as string, dateTimeMs(r.timestamp as string), canonicalJson(transactionKind, r)] as const));
     let id = 0;
     const round = (): number => {
       const ids = rows.map((batch) => batch.map(() => `r-${id++}`));
@@ -94,7 +95,7 @@ try {
   for (const records of parsed.slice(0, 50)) {
     await store.add(records.map((r) => ({
       type: 'transaction', id: r.transaction_id as string, customerId: r.customer_id as string,
-      timestampMs: Date.parse(r.timestamp as string), payload: canonicalJson(transactionKind, r), fraudRules: [], receivedAt: new Date().toISOString(),
+      timestampMs: dateTimeMs(r.timestamp as string), payload: canonicalJson(transactionKind, r), fraudRules: [], receivedAt: new Date().toISOString(),
     })));
   }
   stages.push(['idempotency lookup (findMany, 100 ids)', measure((records) => { store.findMany('transaction', records.map((r) => r.transaction_id as string)); })]);

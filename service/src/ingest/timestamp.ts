@@ -38,12 +38,25 @@ function isSeparator(code: number): boolean {
   return code === 84 || code === 116 || /\s/.test(String.fromCharCode(code));
 }
 
+/** The last text scanned and whether it scanned: validation checks the format (Ajv), then asks
+ * for the instant of the same string, which then needs no second pass. */
+let scannedText: string | undefined;
+let scannedOk = false;
+
 /**
  * Scans `YYYY-MM-DD`, a separator, `hh:mm:ss`, an optional fraction and a zone (`Z`, `z`, or
  * `+hh`, `+hhmm`, `+hh:mm`, the forms ajv-formats accepts), into the fields above. False when the
  * text has another shape or a field is out of range; the leap second 60 is left to the caller.
  */
 function scan(text: string): boolean {
+  if (text !== scannedText) {
+    scannedOk = scanFields(text);
+    scannedText = text;
+  }
+  return scannedOk;
+}
+
+function scanFields(text: string): boolean {
   const n = text.length;
   if (n < 20) return false; // the shortest: YYYY-MM-DDThh:mm:ssZ
   const y1 = twoDigits(text, 0);

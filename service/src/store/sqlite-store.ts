@@ -61,7 +61,7 @@ export class SqliteStore implements RecordStore {
   private readonly writer: Worker;
   private readonly select: StatementSync;
   private readonly selectMany: StatementSync;
-  private readonly beginRead: StatementSync;
+  private readonly beginReadStatement: StatementSync;
   private readonly endReadStatement: StatementSync;
   /** Whether the main connection's shared read transaction is open (see `openRead`). */
   private reading = false;
@@ -101,7 +101,7 @@ export class SqliteStore implements RecordStore {
     this.selectMany = this.db.prepare(
       'SELECT * FROM records WHERE record_type = ? AND id IN (SELECT value FROM json_each(?))',
     );
-    this.beginRead = this.db.prepare('BEGIN DEFERRED');
+    this.beginReadStatement = this.db.prepare('BEGIN DEFERRED');
     this.endReadStatement = this.db.prepare('COMMIT');
     for (const row of this.db.prepare('SELECT record_type, count(*) AS n FROM records GROUP BY record_type').all()) {
       this.committed[row.record_type as RecordType] = Number(row.n);
@@ -214,7 +214,7 @@ export class SqliteStore implements RecordStore {
    */
   private openRead(): void {
     if (this.reading) return;
-    this.beginRead.run();
+    this.beginReadStatement.run();
     this.reading = true;
     setImmediate(this.endRead);
   }
