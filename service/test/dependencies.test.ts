@@ -1,7 +1,7 @@
 // One copy of each OpenTelemetry package. The OTLP exporters pin exact SDK versions; when those
 // differed from the service's, npm installed second copies of core, resources and the three SDKs
-// under the exporters, and the service loaded both: 2.3 MiB more heap and about 11 MiB more RSS
-// at rest (docs/benchmarks.md, eighth pass), and `instanceof` across the copies fails. The
+// under the exporters, and the service loaded both: 2.3 MiB more heap and 3-11 MiB more resident
+// memory at rest (docs/benchmarks.md, eighth pass), each copy with its own classes. The
 // `overrides` in package.json hold them to one; this test keeps a later upgrade from undoing it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
