@@ -27,3 +27,19 @@ export function pairedRatio(pairs: readonly Pair[]): { ratio: number; position: 
   const [baseFirst, defaultFirst] = [order(false), order(true)];
   return { ratio: Math.sqrt(baseFirst * defaultFirst), position: Math.sqrt(baseFirst / defaultFirst) };
 }
+
+/** One round of the alternating runs: each service's throughput, measured one right after the other. */
+export interface Round {
+  def: number;
+  base: number;
+}
+
+/**
+ * The alternating throughput ratio: the median of each round's ratio. The two runs of a round are
+ * seconds apart, so the machine's drift between rounds cancels within each; the medians of each
+ * mode's runs taken apart would not cancel it. Also the rounds' spread, to read the noise by.
+ */
+export function alternatingRatio(rounds: readonly Round[]): { ratio: number; min: number; max: number } {
+  const ratios = rounds.map((r) => r.def / r.base);
+  return { ratio: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) };
+}

@@ -13,7 +13,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, startStack, stackVersions, type RunningStack } from '../stack/native.ts';
-import { median, pairedRatio } from './paired.ts';
+import { alternatingRatio, median, pairedRatio, type Round } from './paired.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 // Paired runs per order: the second-started service of a pair ran 2-3% slower than the first
@@ -21,6 +21,9 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 // the ratio combines the two orders (see pairedRatio).
 const PAIRS_PER_ORDER = Number(process.env.BENCH_PAIRS_PER_ORDER ?? RUNS);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+// Alternating runs: rounds of two short runs, one per service, one right after the other.
+const ROUNDS = Number(process.env.BENCH_ALTERNATING_ROUNDS ?? 4 * RUNS);
+const ROUND_SECONDS = Number(process.env.BENCH_ROUND_SECONDS ?? Math.max(1, SECONDS / 2));
 const PORT = Number(process.env.BENCH_PORT ?? 18180);
 const SINGLE_CONNECTIONS = 64;
 // Open loop: enough connections that the client never queues in normal operation, and fewer than
@@ -142,6 +145,43 @@ async function pairedRun(a: Mode, b: Mode): Promise<PairResult> {
   }
 }
 
+interface AlternatingRound extends Round { defCpu: number; baseCpu: number }
+
+/**
+ * The default and the no-telemetry service both up on core 0, loaded one at a time: in each round
+ * one runs for ROUND_SECONDS, then the other, the order flipping every round so a trend within a
+ * round hits both alike. Unlike a pair, neither shares the core with the other while measured: in
+ * pairs, a service that merely loads the SDK's modules, unused, ran 5-12% slower than without
+ * them, which alone it did not (docs/benchmarks.md, eighth pass).
+ */
+async function alternatingRuns(def: Mode, base: Mode): Promise<AlternatingRound[]> {
+  const dirs = [mkdtempSync(join(tmpdir(), 'bench-def-')), mkdtempSync(join(tmpdir(), 'bench-base-'))];
+  const ports = [PORT + 3, PORT + 4];
+  const services = [await startService(def, dirs[0], ports[0]), await startService(base, dirs[1], ports[1])];
+  const measured = async (i: number) => {
+    const before = cpuSeconds(services[i].pid!);
+    const r = await loadAsync(ports[i], 'single', SINGLE_CONNECTIONS, ROUND_SECONDS);
+    return { rate: r.requestsPerSecond, cpuUs: ((cpuSeconds(services[i].pid!) - before) * 1e6) / (r.requestsPerSecond * ROUND_SECONDS) };
+  };
+  try {
+    for (const port of ports) await loadAsync(port, 'single', SINGLE_CONNECTIONS, 3); // warm-up
+    const rounds: AlternatingRound[] = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      const defaultFirst = round % 2 === 1;
+      const first = await measured(defaultFirst ? 0 : 1);
+      const second = await measured(defaultFirst ? 1 : 0);
+      const [d, b] = defaultFirst ? [first, second] : [second, first];
+      rounds.push({ def: d.rate, base: b.rate, defCpu: d.cpuUs, baseCpu: b.cpuUs });
+      console.log(`bench: alternating round ${round}: default ${d.rate.toFixed(0)}/s (${d.cpuUs.toFixed(0)} µs CPU/request), no-telemetry ${b.rate.toFixed(0)}/s (${b.cpuUs.toFixed(0)} µs), ratio ${(d.rate / b.rate).toFixed(2)}`);
+    }
+    return rounds;
+  } finally {
+    for (const service of services) service.kill('SIGTERM');
+    await Promise.all(services.map((service) => once(service, 'exit')));
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function peakRssMiB(pid: number): number {
   // taskset execs node, so the child's pid is node's.
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -188,6 +228,7 @@ async function main() {
   const baseMode = MODES.find((m) => m.name === 'no-telemetry')!;
   const pairs: Array<{ defaultFirst: boolean; base: number; def: number; baseCpu: number; defCpu: number }> = [];
   let ceiling: RunResult;
+  let rounds: AlternatingRound[] = [];
   try {
     ceiling = await runOnce(CEILING, CEILING_HALF_RATE);
     console.log(`bench: harness ceiling (bare server) ${ceiling.single.requestsPerSecond.toFixed(0)} requests/s single, ${ceiling.batch.requestsPerSecond.toFixed(0)} batch requests/s, p50 ${ceiling.halfLoad.p50Ms} ms p99 ${ceiling.halfLoad.p99Ms} ms at ${CEILING_HALF_RATE}/s`);
@@ -209,6 +250,7 @@ async function main() {
       pairs.push(pair);
       console.log(`bench: paired run ${run} (${defaultFirst ? 'default' : 'no-telemetry'} started first): no-telemetry ${pair.base.toFixed(0)}/s (${pair.baseCpu.toFixed(0)} µs CPU/request), default ${pair.def.toFixed(0)}/s (${pair.defCpu.toFixed(0)} µs CPU/request), ratio ${(pair.def / pair.base).toFixed(2)}`);
     }
+    rounds = await alternatingRuns(defaultMode, baseMode);
   } finally {
     await stack.stop();
     rmSync(runDir, { recursive: true, force: true });
@@ -238,15 +280,18 @@ async function main() {
   const { ratio: telemetryRatio, position } = pairedRatio(pairs);
   const runs = (defaultFirst: boolean) => pairs.filter((p) => p.defaultFirst === defaultFirst).map((p) => (p.def / p.base).toFixed(2)).join(', ');
   const pairedLine = `Paired runs (default and no-telemetry on the same core at the same time, ${PAIRS_PER_ORDER} runs of ${SECONDS} s in each start order, single POSTs): throughput ratio ${telemetryRatio.toFixed(2)} (no-telemetry started first: ${runs(false)}; default started first: ${runs(true)}; the second-started service ran at ${position.toFixed(2)} of the first); CPU per request ${median(pairs.map((p) => p.defCpu)).toFixed(0)} µs with telemetry, ${median(pairs.map((p) => p.baseCpu)).toFixed(0)} µs without (medians; each service had half the core).`;
-  const section = `<!-- results:start (written by npm run bench) -->\nMeasured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine}; medians of ${RUNS} runs of ${SECONDS} s per figure.\n\n${table}\n\n${pairedLine}\n\n${ceilingLine}\n\nThe batch pipeline's stages alone, one core, in one process (bench/stages.ts):\n\n${stages}\n<!-- results:end -->`;
+  const alternating = alternatingRatio(rounds);
+  const alternatingLine = `Alternating runs (both services up on core 0, loaded one at a time, ${ROUNDS} rounds of ${ROUND_SECONDS} s each, the order flipping every round, single POSTs): throughput ratio ${alternating.ratio.toFixed(2)} (median of the rounds; ${alternating.min.toFixed(2)}-${alternating.max.toFixed(2)}); CPU per request ${median(rounds.map((r) => r.defCpu)).toFixed(0)} µs with telemetry, ${median(rounds.map((r) => r.baseCpu)).toFixed(0)} µs without (medians).`;
+  const section = `<!-- results:start (written by npm run bench) -->\nMeasured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine}; medians of ${RUNS} runs of ${SECONDS} s per figure.\n\n${table}\n\n${pairedLine}\n\n${alternatingLine}\n\n${ceilingLine}\n\nThe batch pipeline's stages alone, one core, in one process (bench/stages.ts):\n\n${stages}\n<!-- results:end -->`;
   const docPath = join(ROOT, 'docs/benchmarks.md');
   const doc = readFileSync(docPath, 'utf8');
   writeFileSync(docPath, doc.replace(/<!-- results:start[\s\S]*?<!-- results:end -->/, section));
-  console.log(`\n${table}\n\n${pairedLine}\n`);
+  console.log(`\n${table}\n\n${pairedLine}\n\n${alternatingLine}\n`);
   const def = summary.find((s) => s.mode.name === 'default')!;
   // The paired figure is the headline: sequential runs of one mode vary by up to 30% on this VM
   // (its CPU speed drifts by ±25% within seconds), which the medians of 3 do not cancel.
   console.log(`sequential medians: telemetry on/off single-POST ratio ${(def.single / base.single).toFixed(2)}`);
+  console.log(`alternating rounds: telemetry on/off single-POST ratio ${alternating.ratio.toFixed(2)}`);
   console.log(`telemetry on/off throughput ratio: ${telemetryRatio.toFixed(2)}`);
 }
 

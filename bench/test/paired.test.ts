@@ -1,7 +1,7 @@
 // The paired ratio cancels the start-order effect and keeps the telemetry effect.
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { median, pairedRatio, type Pair } from '../paired.ts';
+import { alternatingRatio, median, pairedRatio, type Pair } from '../paired.ts';
 
 /** Pairs as a model with a known telemetry ratio and a known second-starter penalty would give them. */
 function pairs(ratio: number, position: number, noise: number[]): Pair[] {
@@ -36,4 +36,22 @@ it('takes the median within each order, so one outlying pair does not move it', 
   const sample = pairs(0.8, 1, [1, 1, 1, 1, 1, 1]);
   sample[0] = { ...sample[0], def: sample[0].base * 0.3 }; // a stalled run
   assert.equal(pairedRatio(sample).ratio.toFixed(3), '0.800');
+});
+
+it('takes the alternating ratio round by round, so drift between rounds cancels', () => {
+  // The machine's speed swings by 3x between rounds; within a round, telemetry costs 15%.
+  const speeds = [1, 2, 0.6, 1.5, 0.8, 1.2];
+  const result = alternatingRatio(speeds.map((s) => ({ base: 10_000 * s, def: 8_500 * s })));
+  assert.equal(result.ratio.toFixed(3), '0.850');
+  assert.equal(result.min.toFixed(3), '0.850');
+  assert.equal(result.max.toFixed(3), '0.850');
+});
+
+it('reports the spread of the rounds and is not moved by one stalled round', () => {
+  const rounds = [0.8, 0.82, 0.78, 0.8, 0.81, 0.8].map((r) => ({ base: 1000, def: 1000 * r }));
+  rounds[2] = { base: 1000, def: 200 }; // a stalled run
+  const result = alternatingRatio(rounds);
+  assert.equal(result.ratio.toFixed(3), '0.800');
+  assert.equal(result.min.toFixed(3), '0.200');
+  assert.equal(result.max.toFixed(3), '0.820');
 });
