@@ -36,8 +36,8 @@ export interface Round {
 
 /**
  * The alternating throughput ratio: the median of each round's ratio. The two runs of a round are
- * seconds apart, so the machine's drift between rounds cancels within each; the medians of each
- * mode's runs taken apart would not cancel it. Also the rounds' spread, to read the noise by.
+ * seconds apart, so each ratio compares runs that saw the machine at about the same speed, and
+ * drift between rounds drops out of it. Also the rounds' spread, to read the noise by.
  */
 export function alternatingRatio(rounds: readonly Round[]): { ratio: number; min: number; max: number } {
   const ratios = rounds.map((r) => r.def / r.base);

@@ -116,6 +116,23 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks; 100 per second on Linux
 }
 
+/**
+ * Starts services of the given modes on core 0, each on its port with a data directory of its own,
+ * runs `body` with them, then stops them and removes their data, whatever `body` did.
+ */
+async function withServices<T>(modes: Mode[], ports: number[], body: (services: ChildProcess[]) => Promise<T>): Promise<T> {
+  const dirs = modes.map(() => mkdtempSync(join(tmpdir(), 'bench-')));
+  const services: ChildProcess[] = [];
+  try {
+    for (const [i, mode] of modes.entries()) services.push(await startService(mode, dirs[i], ports[i]));
+    return await body(services);
+  } finally {
+    for (const service of services) service.kill('SIGTERM');
+    await Promise.all(services.map((service) => once(service, 'exit')));
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 interface PairResult { a: number; b: number; cpuUsPerRequestA: number; cpuUsPerRequestB: number }
 
 /**
@@ -124,10 +141,8 @@ interface PairResult { a: number; b: number; cpuUsPerRequestA: number; cpuUsPerR
  * measures the cost of what differs between them, free of the drift between sequential runs.
  */
 async function pairedRun(a: Mode, b: Mode): Promise<PairResult> {
-  const dirs = [mkdtempSync(join(tmpdir(), 'bench-a-')), mkdtempSync(join(tmpdir(), 'bench-b-'))];
   const ports = [PORT + 1, PORT + 2];
-  const services = [await startService(a, dirs[0], ports[0]), await startService(b, dirs[1], ports[1])];
-  try {
+  return withServices([a, b], ports, async (services) => {
     await Promise.all(ports.map((port) => loadAsync(port, 'single', SINGLE_CONNECTIONS, 3)));
     const cpuBefore = services.map((s) => cpuSeconds(s.pid!));
     const [ra, rb] = await Promise.all(ports.map((port) => loadAsync(port, 'single', SINGLE_CONNECTIONS, SECONDS)));
@@ -138,11 +153,7 @@ async function pairedRun(a: Mode, b: Mode): Promise<PairResult> {
       cpuUsPerRequestA: (cpu[0] * 1e6) / (ra.requestsPerSecond * SECONDS),
       cpuUsPerRequestB: (cpu[1] * 1e6) / (rb.requestsPerSecond * SECONDS),
     };
-  } finally {
-    for (const service of services) service.kill('SIGTERM');
-    await Promise.all(services.map((service) => once(service, 'exit')));
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 interface AlternatingRound extends Round { defCpu: number; baseCpu: number }
@@ -155,15 +166,13 @@ interface AlternatingRound extends Round { defCpu: number; baseCpu: number }
  * them, which alone it did not (docs/benchmarks.md, eighth pass).
  */
 async function alternatingRuns(def: Mode, base: Mode): Promise<AlternatingRound[]> {
-  const dirs = [mkdtempSync(join(tmpdir(), 'bench-def-')), mkdtempSync(join(tmpdir(), 'bench-base-'))];
   const ports = [PORT + 3, PORT + 4];
-  const services = [await startService(def, dirs[0], ports[0]), await startService(base, dirs[1], ports[1])];
-  const measured = async (i: number) => {
-    const before = cpuSeconds(services[i].pid!);
-    const r = await loadAsync(ports[i], 'single', SINGLE_CONNECTIONS, ROUND_SECONDS);
-    return { rate: r.requestsPerSecond, cpuUs: ((cpuSeconds(services[i].pid!) - before) * 1e6) / (r.requestsPerSecond * ROUND_SECONDS) };
-  };
-  try {
+  return withServices([def, base], ports, async (services) => {
+    const measured = async (i: number) => {
+      const before = cpuSeconds(services[i].pid!);
+      const r = await loadAsync(ports[i], 'single', SINGLE_CONNECTIONS, ROUND_SECONDS);
+      return { rate: r.requestsPerSecond, cpuUs: ((cpuSeconds(services[i].pid!) - before) * 1e6) / (r.requestsPerSecond * ROUND_SECONDS) };
+    };
     for (const port of ports) await loadAsync(port, 'single', SINGLE_CONNECTIONS, 3); // warm-up
     const rounds: AlternatingRound[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
@@ -175,11 +184,7 @@ async function alternatingRuns(def: Mode, base: Mode): Promise<AlternatingRound[
       console.log(`bench: alternating round ${round}: default ${d.rate.toFixed(0)}/s (${d.cpuUs.toFixed(0)} µs CPU/request), no-telemetry ${b.rate.toFixed(0)}/s (${b.cpuUs.toFixed(0)} µs), ratio ${(d.rate / b.rate).toFixed(2)}`);
     }
     return rounds;
-  } finally {
-    for (const service of services) service.kill('SIGTERM');
-    await Promise.all(services.map((service) => once(service, 'exit')));
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 function peakRssMiB(pid: number): number {
@@ -192,19 +197,13 @@ function peakRssMiB(pid: number): number {
 const CEILING_HALF_RATE = Number(process.env.BENCH_CEILING_HALF_RATE ?? 4000);
 
 async function runOnce(mode: Mode, halfRate?: number): Promise<RunResult> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'bench-'));
-  const service = await startService(mode, dataDir);
-  try {
+  return withServices([mode], [PORT], async ([service]) => {
     load('single', SINGLE_CONNECTIONS, 3); // warm-up: JIT, SQLite pages, exporter connections
     const single = load('single', SINGLE_CONNECTIONS, SECONDS);
     const batch = load('batch', BATCH_CONNECTIONS, SECONDS);
     const halfLoad = load('single', PACED_CONNECTIONS, SECONDS, halfRate ?? single.requestsPerSecond / 2);
     return { single, batch, halfLoad, peakRssMiB: peakRssMiB(service.pid!) };
-  } finally {
-    service.kill('SIGTERM');
-    await once(service, 'exit');
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+  });
 }
 
 /** The stack shares core 1 with the load generator, at the lowest priority so it never starves it. */
