@@ -1,6 +1,7 @@
 // The HTTP hooks' duration histogram: one series per route template, method, scheme, protocol
 // version and status, each request counted in its own, whatever the hooks cache per route.
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, it } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { MeterProvider, type DataPoint, type Histogram } from '@opentelemetry/sdk-metrics';
@@ -12,6 +13,9 @@ import { PullReader } from './pull-reader.ts';
 const reader = new PullReader({ metricProducers: [new TallyProducer()] });
 const provider = new MeterProvider({ readers: [reader] });
 let app: FastifyInstance;
+/** /slow's handler: `entered` is called when it starts, `release` lets it answer. */
+let entered: (() => void) | undefined;
+let release: (() => void) | undefined;
 
 before(async () => {
   // trustProxy: the scheme comes from X-Forwarded-Proto, so one route sees both schemes.
@@ -19,7 +23,14 @@ before(async () => {
   await app.register(httpTelemetry);
   app.get('/items/:id', async (request, reply) => ((request.params as { id: string }).id === 'missing' ? reply.code(404).send() : { ok: true }));
   app.post('/items', async (_request, reply) => reply.code(201).send({ ok: true }));
-  await app.ready();
+  app.post('/slow', async () => {
+    await new Promise<void>((resolve) => {
+      release = resolve;
+      entered?.();
+    });
+    return { ok: true };
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
 });
 after(async () => {
   await app.close();
@@ -54,4 +65,24 @@ it('counts each request under its own route, method, scheme and status', async (
   assert.equal(unmatched.reduce((n, p) => n + p.value.count, 0), 1);
   assert.equal(unmatched[0].attributes['http.response.status_code'], 404);
   assert.equal(all.reduce((n, p) => n + p.value.count, 0), 8, 'every request once');
+});
+
+it('counts a request whose client hung up as aborted, after its whole body or in the middle of it', async () => {
+  const { port } = app.server.address() as { port: number };
+  for (const partial of [false, true]) {
+    const socket = connect(port, '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    const inHandler = new Promise<void>((resolve) => (entered = resolve));
+    const body = '{"a":1}';
+    socket.write(`POST /slow HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${partial ? 100 : body.length}\r\n\r\n${body}`);
+    if (partial) await new Promise((resolve) => setTimeout(resolve, 50));
+    else await inHandler;
+    socket.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    release?.(); // the handler answers into the closed connection
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const all = await points();
+  assert.equal(count(all, { 'http.route': '/slow', 'error.type': 'aborted' }), 2);
+  assert.equal(count(all, { 'http.route': '/slow', 'http.response.status_code': 200 }), 0);
 });

@@ -7,7 +7,7 @@
 //    counting them in flight is not enough. Shedding until the lag clears drains that queue;
 //  - the V8 heap is nearly full: a 503 instead of running out of memory.
 // Liveness and readiness probes are never refused, so an orchestrator does not kill a busy service.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { EventLoopLag } from './event-loop-lag.ts';
 import { sendProblem } from './problems.ts';
@@ -26,13 +26,6 @@ export interface PressureOptions {
 }
 
 const PROBES = new Set(['/healthz', '/readyz']);
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** Body bytes this request holds against the in-flight limits; -1 when not admitted. */
-    admittedBytes: number;
-  }
-}
 
 async function pressure(app: FastifyInstance, options: PressureOptions) {
   const maxRequests = options.maxInFlight || Infinity;
@@ -57,7 +50,6 @@ async function pressure(app: FastifyInstance, options: PressureOptions) {
     return undefined;
   };
 
-  app.decorateRequest('admittedBytes', -1);
   app.addHook('onRequest', (request, reply, done) => {
     if (PROBES.has(request.url)) return done();
     const declared = Number(request.headers['content-length'] ?? (request.headers['transfer-encoding'] ? NaN : 0));
@@ -75,23 +67,14 @@ async function pressure(app: FastifyInstance, options: PressureOptions) {
     }
     requests++;
     bytes += size;
-    request.admittedBytes = size;
-    done();
-  });
-
-  // onResponse and onRequestAbort may both fire for one request: release it once.
-  const release = (request: FastifyRequest) => {
-    if (request.admittedBytes < 0) return;
-    requests--;
-    bytes -= request.admittedBytes;
-    request.admittedBytes = -1;
-  };
-  app.addHook('onResponse', (request: FastifyRequest, _reply: FastifyReply, done) => {
-    release(request);
-    done();
-  });
-  app.addHook('onRequestAbort', (request, done) => {
-    release(request);
+    // The response's 'close' is its last event however it ends: sent, failed, or the client hung
+    // up. Fastify's hooks miss a case: onRequestAbort fires only while the body is still arriving,
+    // onResponse only once the answer is sent, so a client that hung up after its whole body held
+    // its place for ever, and enough of them shed every request (docs/benchmarks.md, ninth pass).
+    reply.raw.on('close', () => {
+      requests--;
+      bytes -= size;
+    });
     done();
   });
 }

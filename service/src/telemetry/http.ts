@@ -82,9 +82,13 @@ async function httpTelemetry(app: FastifyInstance, options: HttpTelemetryOptions
     return name;
   };
 
-  app.addHook('onRequest', (request, _reply, done) => {
+  app.addHook('onRequest', (request, reply, done) => {
     const start = performance.now();
     const state = routeTelemetry(request);
+    // The response's 'close' is its last event however it ends. Fastify's onRequestAbort misses a
+    // client that hangs up after sending its whole body, and onResponse never comes for it. Not
+    // ended by then: the client left before the answer.
+    reply.raw.on('close', () => finish(request, reply.raw.writableEnded ? reply.statusCode : undefined));
     if (!state.traced) {
       request.otel = { span: trace.wrapSpanContext({ traceId: '', spanId: '', traceFlags: 0 }), ctx: context.active(), start, route: state };
       return done();
@@ -155,7 +159,7 @@ async function httpTelemetry(app: FastifyInstance, options: HttpTelemetryOptions
   const finish = (request: FastifyRequest, status: number | undefined) => {
     const otel = request.otel;
     if (!otel) return;
-    request.otel = null; // onResponse and onRequestAbort may both fire: count once
+    request.otel = null;
     const cell = durationCell(request, otel.route, status);
     cell.record((performance.now() - otel.start) / 1000);
     if (otel.span.isRecording()) {
@@ -165,14 +169,6 @@ async function httpTelemetry(app: FastifyInstance, options: HttpTelemetryOptions
     otel.span.end();
   };
 
-  app.addHook('onResponse', (request, reply, done) => {
-    finish(request, reply.statusCode);
-    done();
-  });
-  app.addHook('onRequestAbort', (request, done) => {
-    finish(request, undefined);
-    done();
-  });
 }
 
 export default fp(httpTelemetry, { name: 'http-telemetry', fastify: '5.x' });

@@ -1,0 +1,119 @@
+// Load shedding over real HTTP: the in-flight limits refuse with a problem and Retry-After, never
+// refuse the probes, and every admitted request gives its place back, however it ends; a client
+// that hangs up must not hold a place for ever (the benchmark's long runs were shed that way).
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import Fastify, { type FastifyInstance } from 'fastify';
+import pressure from '../src/plugins/pressure.ts';
+
+/** A handler that waits until the test lets it answer, and says when it has started. */
+class Gate {
+  private waiting: Array<() => void> = [];
+  private entered: Array<() => void> = [];
+  /** Resolves once `n` requests wait in the handler. */
+  reached(n: number): Promise<void> {
+    return this.waiting.length >= n ? Promise.resolve() : new Promise((resolve) => this.entered.push(() => this.reached(n).then(resolve)));
+  }
+  wait(): Promise<void> {
+    return new Promise((resolve) => {
+      this.waiting.push(resolve);
+      for (const notify of this.entered.splice(0)) notify();
+    });
+  }
+  open(): void {
+    for (const release of this.waiting.splice(0)) release();
+  }
+}
+
+let app: FastifyInstance;
+let base: string;
+let port: number;
+const gate = new Gate();
+
+before(async () => {
+  app = Fastify();
+  await app.register(pressure, {
+    maxInFlight: 2, maxInFlightBytes: 1000, bodyLimitBytes: 1000, maxEventLoopDelayMs: 0, maxHeapUsedBytes: 0, retryAfterSeconds: 3,
+  });
+  app.post('/slow', async () => {
+    await gate.wait();
+    return { ok: true };
+  });
+  app.get('/readyz', async () => ({ ready: true }));
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  port = (app.server.address() as { port: number }).port;
+  base = `http://127.0.0.1:${port}`;
+});
+after(() => app.close());
+beforeEach(() => gate.open());
+
+const post = (body = '{}') => fetch(`${base}/slow`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+
+/**
+ * Sends a POST over a raw socket and hangs up once the handler has it (or, `partial`, mid-body),
+ * then lets the handler answer into the closed connection.
+ */
+async function postAndHangUp(options: { partial?: boolean } = {}): Promise<void> {
+  const body = '{"a":1}';
+  const socket = connect(port, '127.0.0.1');
+  await new Promise((resolve) => socket.once('connect', resolve));
+  const length = options.partial ? body.length + 10 : body.length;
+  socket.write(`POST /slow HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${length}\r\n\r\n${body}`);
+  if (!options.partial) await gate.reached(1);
+  else await new Promise((resolve) => setTimeout(resolve, 50));
+  const closed = new Promise((resolve) => socket.once('close', resolve));
+  socket.destroy();
+  await closed;
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  gate.open();
+}
+
+/** Checks that both places are free: two requests at once are both admitted. */
+async function assertBothPlacesFree() {
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  const answers = [post(), post()];
+  // A refused request answers at once; admitted ones wait at the gate until both are in or one is refused.
+  await Promise.race([gate.reached(2), ...answers]);
+  gate.open();
+  assert.deepEqual((await Promise.all(answers)).map((r) => r.status), [200, 200]);
+}
+
+describe('pressure', () => {
+  it('refuses past the in-flight limit with 503, Retry-After and a problem, and still answers probes', async () => {
+    const admitted = [post(), post()];
+    await gate.reached(2);
+    const refused = await post();
+    assert.equal(refused.status, 503);
+    assert.equal(refused.headers.get('retry-after'), '3');
+    assert.equal(refused.headers.get('content-type'), 'application/problem+json; charset=utf-8');
+    const problem = (await refused.json()) as { status: number; detail: string };
+    assert.equal(problem.status, 503);
+    assert.match(problem.detail, /too many requests in flight/);
+    assert.equal((await fetch(`${base}/readyz`)).status, 200);
+    gate.open();
+    assert.deepEqual((await Promise.all(admitted)).map((r) => r.status), [200, 200]);
+  });
+
+  it('refuses a body that would take the bytes in flight past their limit', async () => {
+    const admitted = post(JSON.stringify({ pad: 'x'.repeat(600) }));
+    await gate.reached(1);
+    const refused = await post(JSON.stringify({ pad: 'y'.repeat(600) }));
+    assert.equal(refused.status, 503);
+    assert.match(((await refused.json()) as { detail: string }).detail, /too many request bytes in flight/);
+    gate.open();
+    assert.equal((await admitted).status, 200);
+  });
+
+  it('frees the place of a client that hangs up after sending its whole body', async () => {
+    await postAndHangUp();
+    await postAndHangUp();
+    await assertBothPlacesFree();
+  });
+
+  it('frees the place of a client that hangs up in the middle of its body', async () => {
+    await postAndHangUp({ partial: true });
+    await postAndHangUp({ partial: true });
+    await assertBothPlacesFree();
+  });
+});
