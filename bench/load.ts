@@ -1,5 +1,5 @@
 // The load generator, in its own process (bench/run.ts pins it to the other core). Prints one
-// JSON line: requests/s, records/s, latency, errors.
+// JSON line: requests/s, records/s, latency, errors, and the count of each status other than 2xx.
 //
 //   node bench/load.ts <url> <single|batch> <connections> <seconds> [requests per second]
 //
@@ -21,9 +21,13 @@ const perRequest = kind === 'batch' ? BATCH : 1;
 if (rate) {
   const latencies: number[] = [];
   let non2xx = 0;
+  const statuses: Record<string, number> = {};
   const result = await pacedLoad({ url, path, body, rate: Number(rate), seconds: Number(seconds), connections: Number(connections) }, (answer) => {
     if (answer.status >= 200 && answer.status < 300) latencies.push(answer.latencyMs);
-    else non2xx++;
+    else {
+      non2xx++;
+      statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
+    }
   });
   latencies.sort((a, b) => a - b);
   if (result.errors) console.error(`load: ${JSON.stringify(result.errorMessages)}`);
@@ -33,6 +37,7 @@ if (rate) {
     p50Ms: Math.round(percentile(latencies, 50) * 10) / 10,
     p99Ms: Math.round(percentile(latencies, 99) * 10) / 10,
     non2xx,
+    statuses,
     errors: result.errors,
     generatorLateP99Ms: Math.round(result.lateP99Ms * 10) / 10,
   }));
@@ -44,12 +49,15 @@ if (rate) {
     requests: [{ method: 'POST', path, headers: { 'content-type': 'application/json' }, setupRequest: (request) => ({ ...request, body: body() }) }],
   });
   const ok = result['2xx'];
+  const statuses: Record<string, number> = {};
+  for (const [status, { count }] of Object.entries(result.statusCodeStats ?? {})) if (!status.startsWith('2')) statuses[status] = count ?? 0;
   console.log(JSON.stringify({
     requestsPerSecond: ok / result.duration,
     recordsPerSecond: (ok * perRequest) / result.duration,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     non2xx: result.non2xx,
+    statuses,
     errors: result.errors + result.timeouts,
   }));
 }

@@ -61,7 +61,12 @@ const MODES: Mode[] = [
 ];
 const CEILING: Mode = { name: 'harness-ceiling', description: 'bare node:http server answering 201 (bench/bare-server.ts)', entry: 'bench/bare-server.ts', nodeArgs: [], env: {}, needsCollector: false };
 
-interface LoadResult { requestsPerSecond: number; recordsPerSecond: number; p50Ms: number; p99Ms: number; non2xx: number; errors: number; generatorLateP99Ms?: number }
+interface LoadResult {
+  requestsPerSecond: number; recordsPerSecond: number; p50Ms: number; p99Ms: number; non2xx: number;
+  /** Count of each status other than 2xx. */
+  statuses: Record<string, number>;
+  errors: number; generatorLateP99Ms?: number;
+}
 interface RunResult { single: LoadResult; batch: LoadResult; halfLoad: LoadResult; peakRssMiB: number }
 
 async function startService(mode: Mode, dataDir: string, port = PORT): Promise<ChildProcess> {
@@ -93,7 +98,7 @@ function loadArgs(port: number, kind: 'single' | 'batch', connections: number, s
 
 function parseLoad(kind: string, out: string): LoadResult {
   const result = JSON.parse(out.trim().split('\n').pop()!) as LoadResult;
-  if (result.non2xx > 0 || result.errors > 0) console.warn(`  ${kind}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  if (result.non2xx > 0 || result.errors > 0) console.warn(`  ${kind}: ${result.non2xx} non-2xx ${JSON.stringify(result.statuses)}, ${result.errors} errors`);
   return result;
 }
 
