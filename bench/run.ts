@@ -22,7 +22,8 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const PAIRS_PER_ORDER = Number(process.env.BENCH_PAIRS_PER_ORDER ?? RUNS);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 // Alternating runs: rounds of two short runs, one per service, one right after the other.
-const ROUNDS = Number(process.env.BENCH_ALTERNATING_ROUNDS ?? 4 * RUNS);
+// 24 rounds by default: one round's ratio spreads over 0.7-1.2 on this VM, so the median needs many.
+const ROUNDS = Number(process.env.BENCH_ALTERNATING_ROUNDS ?? 8 * RUNS);
 const ROUND_SECONDS = Number(process.env.BENCH_ROUND_SECONDS ?? Math.max(1, SECONDS / 2));
 const PORT = Number(process.env.BENCH_PORT ?? 18180);
 const SINGLE_CONNECTIONS = 64;
