@@ -69,14 +69,24 @@ async function postAndHangUp(options: { partial?: boolean } = {}): Promise<void>
   gate.open();
 }
 
-/** Checks that both places are free: two requests at once are both admitted. */
-async function assertBothPlacesFree() {
-  await new Promise((resolve) => setTimeout(resolve, 20));
+/** Two requests at once: their statuses once both are answered. */
+async function twoAtOnce(): Promise<number[]> {
   const answers = [post(), post()];
   // A refused request answers at once; admitted ones wait at the gate until both are in or one is refused.
   await Promise.race([gate.reached(2), ...answers]);
   gate.open();
-  assert.deepEqual((await Promise.all(answers)).map((r) => r.status), [200, 200]);
+  return (await Promise.all(answers)).map((r) => r.status);
+}
+
+/** Checks that both places come free: the server may see the hang-ups a little later, a leak never. */
+async function assertBothPlacesFree() {
+  const deadline = Date.now() + 2000;
+  let statuses = await twoAtOnce();
+  while (statuses.includes(503) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    statuses = await twoAtOnce();
+  }
+  assert.deepEqual(statuses, [200, 200]);
 }
 
 describe('pressure', () => {
