@@ -1,13 +1,13 @@
 // The HTTP hooks' duration histogram: one series per route template, method, scheme, protocol
 // version and status, each request counted in its own, whatever the hooks cache per route.
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
 import { after, before, it } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { MeterProvider, type DataPoint, type Histogram } from '@opentelemetry/sdk-metrics';
 import { catalog } from '../src/telemetry/catalog.ts';
 import httpTelemetry from '../src/telemetry/http.ts';
 import { TallyProducer } from '../src/telemetry/tally-producer.ts';
+import { pause, postAndHangUp } from './hang-up.ts';
 import { PullReader } from './pull-reader.ts';
 
 const reader = new PullReader({ metricProducers: [new TallyProducer()] });
@@ -70,22 +70,16 @@ it('counts each request under its own route, method, scheme and status', async (
 it('counts a request whose client hung up as aborted, after its whole body or in the middle of it', async () => {
   const { port } = app.server.address() as { port: number };
   for (const partial of [false, true]) {
-    const socket = connect(port, '127.0.0.1');
-    await new Promise((resolve) => socket.once('connect', resolve));
     const inHandler = new Promise<void>((resolve) => (entered = resolve));
-    const body = '{"a":1}';
-    socket.write(`POST /slow HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${partial ? 100 : body.length}\r\n\r\n${body}`);
-    if (partial) await new Promise((resolve) => setTimeout(resolve, 50));
-    else await inHandler;
-    socket.destroy();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await postAndHangUp(port, '/slow', { partial, ready: () => (partial ? pause(50) : inHandler) });
+    await pause(50);
     release?.(); // the handler answers into the closed connection
   }
   // The server may see a hang-up a little later; a request it never counts stays missing.
   const deadline = Date.now() + 2000;
   let all = await points();
   while (count(all, { 'http.route': '/slow', 'error.type': 'aborted' }) < 2 && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await pause(50);
     all = await points();
   }
   assert.equal(count(all, { 'http.route': '/slow', 'error.type': 'aborted' }), 2);

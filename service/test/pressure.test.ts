@@ -2,10 +2,10 @@
 // refuse the probes, and every admitted request gives its place back, however it ends; a client
 // that hangs up must not hold a place for ever (the benchmark's long runs were shed that way).
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
 import pressure from '../src/plugins/pressure.ts';
+import { pause, postAndHangUp } from './hang-up.ts';
 
 /** A handler that waits until the test lets it answer, and says when it has started. */
 class Gate {
@@ -50,22 +50,10 @@ beforeEach(() => gate.open());
 
 const post = (body = '{}') => fetch(`${base}/slow`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
 
-/**
- * Sends a POST over a raw socket and hangs up once the handler has it (or, `partial`, mid-body),
- * then lets the handler answer into the closed connection.
- */
-async function postAndHangUp(options: { partial?: boolean } = {}): Promise<void> {
-  const body = '{"a":1}';
-  const socket = connect(port, '127.0.0.1');
-  await new Promise((resolve) => socket.once('connect', resolve));
-  const length = options.partial ? body.length + 10 : body.length;
-  socket.write(`POST /slow HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${length}\r\n\r\n${body}`);
-  if (!options.partial) await gate.reached(1);
-  else await new Promise((resolve) => setTimeout(resolve, 50));
-  const closed = new Promise((resolve) => socket.once('close', resolve));
-  socket.destroy();
-  await closed;
-  await new Promise((resolve) => setTimeout(resolve, 20));
+/** Hangs up once the handler has the request (or, `partial`, mid-body), then lets the handler answer into the closed connection. */
+async function hangUp(options: { partial?: boolean } = {}): Promise<void> {
+  await postAndHangUp(port, '/slow', { partial: options.partial, ready: () => (options.partial ? pause(50) : gate.reached(1)) });
+  await pause(20);
   gate.open();
 }
 
@@ -83,7 +71,7 @@ async function assertBothPlacesFree() {
   const deadline = Date.now() + 2000;
   let statuses = await twoAtOnce();
   while (statuses.includes(503) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await pause(50);
     statuses = await twoAtOnce();
   }
   assert.deepEqual(statuses, [200, 200]);
@@ -116,14 +104,14 @@ describe('pressure', () => {
   });
 
   it('frees the place of a client that hangs up after sending its whole body', async () => {
-    await postAndHangUp();
-    await postAndHangUp();
+    await hangUp();
+    await hangUp();
     await assertBothPlacesFree();
   });
 
   it('frees the place of a client that hangs up in the middle of its body', async () => {
-    await postAndHangUp({ partial: true });
-    await postAndHangUp({ partial: true });
+    await hangUp({ partial: true });
+    await hangUp({ partial: true });
     await assertBothPlacesFree();
   });
 });
