@@ -1,4 +1,5 @@
-// A client that hangs up: a JSON POST over a raw socket, closed without reading the answer.
+// A client that hangs up (a JSON POST over a raw socket, closed without reading the answer), and
+// waiting for the server to notice.
 import { connect } from 'node:net';
 
 /**
@@ -19,3 +20,17 @@ export async function postAndHangUp(port: number, path: string, options: { parti
 }
 
 export const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Runs `attempt` until `done` accepts its result or `ms` have passed, and returns the last result:
+ * the server may see a hang-up a little later, while a leak stays whatever the wait.
+ */
+export async function retryUntil<T>(attempt: () => Promise<T>, done: (result: T) => boolean, ms = 2000): Promise<T> {
+  const deadline = Date.now() + ms;
+  let result = await attempt();
+  while (!done(result) && Date.now() < deadline) {
+    await pause(50);
+    result = await attempt();
+  }
+  return result;
+}

@@ -168,7 +168,6 @@ async function httpTelemetry(app: FastifyInstance, options: HttpTelemetryOptions
     }
     otel.span.end();
   };
-
 }
 
 export default fp(httpTelemetry, { name: 'http-telemetry', fastify: '5.x' });
