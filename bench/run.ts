@@ -48,18 +48,31 @@ interface Mode {
 
 /** The heap flags of `npm start` and the Dockerfile, in every mode. */
 const HEAP = ['--max-old-space-size=128', '--max-semi-space-size=8'];
-const SDK = [...HEAP, '--import', './service/src/telemetry/sdk.ts'];
+/** The service as `npm start` and the image run it: built to JavaScript by `npm run build`. */
+const SDK = [...HEAP, '--import', './service/dist/telemetry/sdk.js'];
+const MAIN = 'service/dist/main.js';
 const MODES: Mode[] = [
   { name: 'default', description: 'telemetry on, default sampler (parent-based, 25 new traces/s), exporting to Alloy', nodeArgs: SDK, env: {}, needsCollector: true },
+  // Node's type stripping loads a WebAssembly TypeScript parser into each thread that loads a .ts
+  // module: the main thread, the store's writer and the export thread (docs/benchmarks.md, tenth pass).
+  { name: 'from-source', description: 'the default run from the TypeScript source (type stripping), as npm start did before the build step', entry: 'service/src/main.ts', nodeArgs: [...HEAP, '--import', './service/src/telemetry/sdk.ts'], env: {}, needsCollector: true },
   { name: 'main-thread-export', description: 'the default with INGEST_EXPORT_THREAD=false: OTLP POSTs on the main thread, no export thread', nodeArgs: SDK, env: { INGEST_EXPORT_THREAD: 'false' }, needsCollector: true },
   // On one core V8's concurrent marking thread can only take turns with the main thread: the
   // marking that was to run beside the service pre-empts it instead (docs/benchmarks.md, fifth pass).
-  { name: 'single-threaded-gc', description: "the default with V8's --single-threaded-gc: no GC helper threads", nodeArgs: [...HEAP, '--single-threaded-gc', '--import', './service/src/telemetry/sdk.ts'], env: {}, needsCollector: true },
+  { name: 'single-threaded-gc', description: "the default with V8's --single-threaded-gc: no GC helper threads", nodeArgs: [...HEAP, '--single-threaded-gc', ...SDK.slice(HEAP.length)], env: {}, needsCollector: true },
   { name: 'ratio-10%', description: 'telemetry on, parentbased_traceidratio 0.1 (the default before the rate-limiting sampler)', nodeArgs: SDK, env: { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' }, needsCollector: true },
   { name: 'all-sampled', description: 'telemetry on, every trace sampled (always_on)', nodeArgs: SDK, env: { OTEL_TRACES_SAMPLER: 'always_on' }, needsCollector: true },
   { name: 'sdk-disabled', description: 'OTEL_SDK_DISABLED=true (SDK module loaded, starts nothing)', nodeArgs: SDK, env: { OTEL_SDK_DISABLED: 'true' }, needsCollector: false },
   { name: 'no-telemetry', description: 'no SDK module, no HTTP telemetry hooks (API calls stay no-ops)', nodeArgs: HEAP, env: { INGEST_HTTP_TELEMETRY: 'false' }, needsCollector: false },
 ];
+// BENCH_MODES=a,b: only these modes in the sequential runs (the default and no-telemetry always,
+// for the ratios), for a quicker look at a few.
+const ONLY = process.env.BENCH_MODES?.split(',').map((name) => name.trim());
+if (ONLY) {
+  const unknown = ONLY.filter((name) => !MODES.some((m) => m.name === name));
+  if (unknown.length) throw new Error(`BENCH_MODES: no mode ${unknown.join(', ')} (modes: ${MODES.map((m) => m.name).join(', ')})`);
+  MODES.splice(0, MODES.length, ...MODES.filter((m) => ['default', 'no-telemetry', ...ONLY].includes(m.name)));
+}
 const CEILING: Mode = { name: 'harness-ceiling', description: 'bare node:http server answering 201 (bench/bare-server.ts)', entry: 'bench/bare-server.ts', nodeArgs: [], env: {}, needsCollector: false };
 
 interface LoadResult {
@@ -71,7 +84,7 @@ interface LoadResult {
 interface RunResult { single: LoadResult; batch: LoadResult; halfLoad: LoadResult; peakRssMiB: number }
 
 async function startService(mode: Mode, dataDir: string, port = PORT): Promise<ChildProcess> {
-  const child = spawn('taskset', ['-c', '0', process.execPath, ...mode.nodeArgs, mode.entry ?? 'service/src/main.ts'], {
+  const child = spawn('taskset', ['-c', '0', process.execPath, ...mode.nodeArgs, mode.entry ?? MAIN], {
     cwd: ROOT,
     env: {
       // MALLOC_ARENA_MAX as npm start and the Dockerfile set it.
@@ -221,6 +234,8 @@ function pinToCore1(stack: RunningStack) {
 }
 
 async function main() {
+  console.log('bench: npm run build');
+  execFileSync(join(ROOT, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
   console.log('bench: the batch pipeline stage by stage (bench/stages.ts) on core 0');
   const stages = execFileSync('taskset', ['-c', '0', process.execPath, 'bench/stages.ts'], { cwd: ROOT, encoding: 'utf8' }).trim();
   console.log(stages);

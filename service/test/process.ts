@@ -1,7 +1,10 @@
-// Runs the real service as a child process (`node --import sdk.ts main.ts`), as `npm start` does.
-import { spawn, type ChildProcess } from 'node:child_process';
+// Runs the real service as a child process (`node --import sdk.ts main.ts`), from its source or,
+// as `npm start` and the image run it, built (`npm run build`).
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { copyFileSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -16,19 +19,38 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/**
+ * Builds the service into `dir` as the image holds it: `service/dist`, `package.json` and the
+ * dependencies, and no TypeScript source, so a module that still reached for a `.ts` file fails.
+ */
+export function buildService(dir: string): string {
+  execFileSync(join(root, 'node_modules/.bin/tsc'), ['-p', join(root, 'tsconfig.build.json'), '--outDir', join(dir, 'service/dist')], { stdio: 'pipe' });
+  copyFileSync(join(root, 'package.json'), join(dir, 'package.json'));
+  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
+  return dir;
+}
+
 export interface RunningService {
   child: ChildProcess;
   url: string;
   output(): string;
 }
 
-export async function startServiceProcess(env: Record<string, string>, options: { cpus?: string } = {}): Promise<RunningService> {
+export interface ServiceProcessOptions {
+  /** Pin to these CPUs with taskset. */
+  cpus?: string;
+  /** Run the build in this folder (from `buildService`) instead of the source. */
+  built?: string;
+}
+
+export async function startServiceProcess(env: Record<string, string>, options: ServiceProcessOptions = {}): Promise<RunningService> {
   const port = Number(env.PORT) || (await freePort());
-  const args = ['--max-old-space-size=128', '--max-semi-space-size=8', '--import', './service/src/telemetry/sdk.ts', 'service/src/main.ts'];
+  const entries = options.built ? ['./service/dist/telemetry/sdk.js', 'service/dist/main.js'] : ['./service/src/telemetry/sdk.ts', 'service/src/main.ts'];
+  const args = ['--max-old-space-size=128', '--max-semi-space-size=8', '--import', entries[0], entries[1]];
   // Pinned with taskset (which execs node, so the child's pid is the service's) when asked.
   const [command, argv] = options.cpus ? ['taskset', ['-c', options.cpus, process.execPath, ...args]] : [process.execPath, args];
   const child = spawn(command, argv, {
-    cwd: root,
+    cwd: options.built ?? root,
     env: { ...process.env, MALLOC_ARENA_MAX: '2', HOST: '127.0.0.1', LOG_LEVEL: 'warn', OTEL_SDK_DISABLED: 'true', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,5 +1,6 @@
 // End to end: the native stack (real Alloy, Prometheus, Loki and Tempo, started with the same
-// config files docker-compose.yml mounts) and the real ingestor process. Traffic goes in over HTTP;
+// config files docker-compose.yml mounts) and the real ingestor process, built as `npm start` and
+// the image run it. Traffic goes in over HTTP;
 // the test then finds it in each backend, with bounded polling.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
@@ -7,7 +8,7 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { claim, tempDir, transaction } from '../../service/test/helpers.ts';
-import { startServiceProcess, type RunningService } from '../../service/test/process.ts';
+import { buildService, startServiceProcess, type RunningService } from '../../service/test/process.ts';
 import { ROOT, startStack, type RunningStack } from '../native.ts';
 import { spawn } from 'node:child_process';
 import { allQueries, substituteVariables } from '../../dashboards/src/index.ts';
@@ -23,6 +24,7 @@ const traceparent = `00-${TRACE_ID}-00ffffffffffffff-01`;
 let stack: RunningStack;
 let ingestor: RunningService;
 const dataDir = tempDir('ingestor-e2e-');
+const buildDir = tempDir('ingestor-e2e-build-');
 const startedAt = Date.now();
 /** Seconds from the first request to its data being queryable, per backend, polled side by side. */
 const firstData: Record<string, number> = {};
@@ -60,7 +62,7 @@ before(async () => {
     OTEL_RESOURCE_ATTRIBUTES: `service.instance.id=${INSTANCE}`,
     DEPLOYMENT_ENVIRONMENT: 'e2e',
     LOG_LEVEL: 'info',
-  });
+  }, { built: buildService(buildDir) });
 
   // The traced request: flagged, so it also writes a warn log inside its trace.
   const traced = await post('/v1/transactions', transaction({ amount: 25_000, currency: 'USD', region: 'na' }), { traceparent });
@@ -103,6 +105,7 @@ after(async () => {
   }
   await stack?.stop();
   rmSync(dataDir, { recursive: true, force: true });
+  rmSync(buildDir, { recursive: true, force: true });
 });
 
 describe('Prometheus', () => {

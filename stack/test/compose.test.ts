@@ -87,9 +87,15 @@ describe('docker-compose.yml', () => {
 
   it('runs the ingestor from a multi-stage, non-root Dockerfile with a healthcheck', () => {
     const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
-    assert.equal(dockerfile.match(/^FROM /gm)?.length, 2);
+    // Production dependencies, a build stage with the dev dependencies, and the image.
+    assert.equal(dockerfile.match(/^FROM /gm)?.length, 3);
     assert.match(dockerfile, /^FROM node:24[\d.]*-slim/m);
     assert.match(dockerfile, /npm ci --omit=dev/);
+    const final = dockerfile.split(/^FROM /m).at(-1)!;
+    assert.match(final, /^COPY --from=deps \/app\/node_modules /m, 'only the production dependencies reach the image');
+    assert.match(final, /^COPY --from=build \/app\/service\/dist /m);
+    assert.doesNotMatch(final, /service\/src|\.ts\b/, 'the image runs the built JavaScript, no TypeScript source');
+    assert.match(final, /^CMD \["node", .*"--import", "\.\/service\/dist\/telemetry\/sdk\.js", "service\/dist\/main\.js"\]$/m);
     assert.match(dockerfile, /^USER node$/m);
     assert.match(dockerfile, /^HEALTHCHECK /m);
   });

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { type DatabaseSync, type StatementSync } from 'node:sqlite';
 import { Worker } from 'node:worker_threads';
 import type { RecordType } from '../ingest/kinds.ts';
+import { siblingModule } from '../sibling-module.ts';
 import { openDatabase } from './sqlite-schema.ts';
 import type { GroupWritten, WriteGroup } from './sqlite-writer.ts';
 import type { CommitObserver, RecordStore, StoredRecord } from './store.ts';
@@ -90,7 +91,7 @@ export class SqliteStore implements RecordStore {
     this.db = openDatabase(this.path);
     // No execArgv: the writer needs none of the process's flags, and `--import` would load the
     // telemetry SDK's module graph into its isolate (sdk.ts starts nothing there, but loads).
-    this.writer = new Worker(new URL('./sqlite-writer.ts', import.meta.url), { workerData: { path: this.path }, execArgv: [] });
+    this.writer = new Worker(siblingModule('sqlite-writer', import.meta.url), { workerData: { path: this.path }, execArgv: [] });
     this.writer.on('message', (written: GroupWritten) => this.written(written));
     this.writer.on('error', (error) => this.writerFailed(error));
     this.writer.on('exit', (code) => this.writerFailed(new Error(`the store's writer thread exited (${code})`)));

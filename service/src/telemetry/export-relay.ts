@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import { diag } from '@opentelemetry/api';
 import type { ExportResponse, IExporterTransport } from '@opentelemetry/otlp-exporter-base';
+import { siblingModule } from '../sibling-module.ts';
 import { post, type RelayRequest, type RelayResponse, type RelayResult, type RelayTls } from './export-relay-worker.ts';
 
 /** Runs the exporters' POSTs. Never rejects: every outcome is a RelayResult. */
@@ -31,7 +32,7 @@ export class ExportRelay implements ExportSender {
   #nextId = 0;
   #closed = false;
 
-  constructor(script = new URL('./export-relay-worker.ts', import.meta.url)) {
+  constructor(script = siblingModule('export-relay-worker', import.meta.url)) {
     this.#script = script;
   }
 
