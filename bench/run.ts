@@ -46,8 +46,12 @@ interface Mode {
   needsCollector: boolean;
 }
 
-/** The heap flags of `npm start` and the Dockerfile, in every mode. */
-const HEAP = ['--max-old-space-size=128', '--max-semi-space-size=8'];
+/**
+ * The V8 flags of `npm start` and the Dockerfile, in every mode: the heap's size, and no
+ * allocation-site pretenuring (docs/benchmarks.md, tenth pass; the fresh-process phase below).
+ */
+const HEAP_SIZE = ['--max-old-space-size=128', '--max-semi-space-size=8'];
+const HEAP = [...HEAP_SIZE, '--no-allocation-site-pretenuring'];
 /** The service as `npm start` and the image run it: built to JavaScript by `npm run build`. */
 const SDK = [...HEAP, '--import', './service/dist/telemetry/sdk.js'];
 const MAIN = 'service/dist/main.js';
@@ -73,6 +77,11 @@ if (ONLY) {
   if (unknown.length) throw new Error(`BENCH_MODES: no mode ${unknown.join(', ')} (modes: ${MODES.map((m) => m.name).join(', ')})`);
   MODES.splice(0, MODES.length, ...MODES.filter((m) => ['default', 'no-telemetry', ...ONLY].includes(m.name)));
 }
+// Fresh processes: one service at a time, started anew, BENCH_FRESH_PROCESSES of each of these
+// modes in turn (0 skips the phase). In some processes, V8's allocation-site pretenuring decided
+// early to allocate short-lived objects in the old generation, for the process's whole life.
+const FRESH_PROCESSES = Number(process.env.BENCH_FRESH_PROCESSES ?? 8);
+const PRETENURING: Mode = { name: 'pretenuring', description: "the default with V8's allocation-site pretenuring (without --no-allocation-site-pretenuring)", nodeArgs: [...HEAP_SIZE, ...SDK.slice(HEAP.length)], env: {}, needsCollector: true };
 const CEILING: Mode = { name: 'harness-ceiling', description: 'bare node:http server answering 201 (bench/bare-server.ts)', entry: 'bench/bare-server.ts', nodeArgs: [], env: {}, needsCollector: false };
 
 interface LoadResult {
@@ -129,8 +138,8 @@ async function loadAsync(port: number, kind: 'single' | 'batch', connections: nu
   return parseLoad(kind, out);
 }
 
-/** CPU time of a process and all its threads, in seconds (utime + stime). */
-function cpuSeconds(pid: number): number {
+/** CPU time of a process and all its threads (or of one thread: `pid/task/tid`), in seconds (utime + stime). */
+function cpuSeconds(pid: number | string): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks; 100 per second on Linux
 }
@@ -173,6 +182,67 @@ async function pairedRun(a: Mode, b: Mode): Promise<PairResult> {
       cpuUsPerRequestB: (cpu[1] * 1e6) / (rb.requestsPerSecond * SECONDS),
     };
   });
+}
+
+/** CPU seconds of a process's threads named `name` (V8 names its helper threads `V8Worker`). */
+function threadCpuSeconds(pid: number, name: string): number {
+  let total = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      if (readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim() !== name) continue;
+      total += cpuSeconds(`${pid}/task/${tid}`);
+    } catch {
+      // the thread ended
+    }
+  }
+  return total;
+}
+
+interface FreshProcess { mode: string; cpuUs: number; helperCpuUs: number; rate: number }
+
+/**
+ * Services started one at a time, `count` of each mode in turn: each is warmed for 3 s, then
+ * measured for ROUND_SECONDS. A property a process settles into for its life (as pretenuring did)
+ * shows as a split between processes of one mode; runs of one long-lived process cannot show it.
+ */
+async function freshProcesses(modes: Mode[], count: number): Promise<FreshProcess[]> {
+  const results: FreshProcess[] = [];
+  for (let i = 1; i <= count; i++) {
+    for (const mode of modes) {
+      results.push(await withServices([mode], [PORT], async ([service]) => {
+        load('single', SINGLE_CONNECTIONS, 3);
+        const pid = service.pid!;
+        const [cpu, helpers] = [cpuSeconds(pid), threadCpuSeconds(pid, 'V8Worker')];
+        const r = load('single', SINGLE_CONNECTIONS, ROUND_SECONDS);
+        const requests = r.requestsPerSecond * ROUND_SECONDS;
+        const result = { mode: mode.name, rate: r.requestsPerSecond, cpuUs: ((cpuSeconds(pid) - cpu) * 1e6) / requests, helperCpuUs: ((threadCpuSeconds(pid, 'V8Worker') - helpers) * 1e6) / requests };
+        console.log(`bench: fresh process ${i} ${mode.name.padEnd(12)} ${result.rate.toFixed(0)}/s, ${result.cpuUs.toFixed(0)} µs CPU/request, of which V8's helper threads ${result.helperCpuUs.toFixed(1)}`);
+        return result;
+      }));
+    }
+  }
+  return results;
+}
+
+/**
+ * Per mode: CPU per request and V8's helper threads' share of it, median and range, and how many
+ * processes had helper threads above twice the no-telemetry median (the pretenuring trap's mark).
+ */
+function freshSummary(fresh: FreshProcess[], modes: Mode[]): string {
+  const range = (xs: number[], digits: number) => `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}-${Math.max(...xs).toFixed(digits)})`;
+  const baseHelpers = median(fresh.filter((f) => f.mode === 'no-telemetry').map((f) => f.helperCpuUs));
+  const rows = modes.map((mode) => {
+    const of = fresh.filter((f) => f.mode === mode.name);
+    const heavy = of.filter((f) => f.helperCpuUs > 2 * baseHelpers).length;
+    return `| ${mode.name} | ${range(of.map((f) => f.cpuUs), 0)} | ${range(of.map((f) => f.helperCpuUs), 1)} | ${heavy} of ${of.length} |`;
+  });
+  return [
+    `Fresh processes (${FRESH_PROCESSES} of each mode, started one at a time and in turn; each warmed for 3 s, then ${ROUND_SECONDS} s of single POSTs):`,
+    '',
+    "| mode | CPU per request (µs), median (range) | of which V8's helper threads (µs) | processes with helper threads above twice no-telemetry's median |",
+    '|---|---|---|---|',
+    ...rows,
+  ].join('\n');
 }
 
 interface AlternatingRound extends Round { defCpu: number; baseCpu: number }
@@ -249,6 +319,7 @@ async function main() {
   const pairs: Array<{ defaultFirst: boolean; base: number; def: number; baseCpu: number; defCpu: number }> = [];
   let ceiling: RunResult;
   let rounds: AlternatingRound[] = [];
+  let fresh: FreshProcess[] = [];
   try {
     ceiling = await runOnce(CEILING, CEILING_HALF_RATE);
     console.log(`bench: harness ceiling (bare server) ${ceiling.single.requestsPerSecond.toFixed(0)} requests/s single, ${ceiling.batch.requestsPerSecond.toFixed(0)} batch requests/s, p50 ${ceiling.halfLoad.p50Ms} ms p99 ${ceiling.halfLoad.p99Ms} ms at ${CEILING_HALF_RATE}/s`);
@@ -271,6 +342,7 @@ async function main() {
       console.log(`bench: paired run ${run} (${defaultFirst ? 'default' : 'no-telemetry'} started first): no-telemetry ${pair.base.toFixed(0)}/s (${pair.baseCpu.toFixed(0)} µs CPU/request), default ${pair.def.toFixed(0)}/s (${pair.defCpu.toFixed(0)} µs CPU/request), ratio ${(pair.def / pair.base).toFixed(2)}`);
     }
     rounds = await alternatingRuns(defaultMode, baseMode);
+    fresh = await freshProcesses([defaultMode, PRETENURING, baseMode], FRESH_PROCESSES);
   } finally {
     await stack.stop();
     rmSync(runDir, { recursive: true, force: true });
@@ -294,6 +366,7 @@ async function main() {
     '|---|---|---|---|---|---|---|---|',
     ...summary.map((s) => `| ${s.mode.name}: ${s.mode.description} | ${s.single.toFixed(0)} | ${(s.single / base.single).toFixed(2)} | ${s.batch.toFixed(0)} | ${(s.batch / base.batch).toFixed(2)} | ${s.p50} / ${s.p99} | ${s.late} | ${s.rss} |`),
   ].join('\n');
+  const freshLine = FRESH_PROCESSES > 0 ? freshSummary(fresh, [defaultMode, PRETENURING, baseMode]) : '';
   const versions = stackVersions();
   const machine = `${cpus().length} × ${cpus()[0].model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.versions.node}; Alloy ${versions.ALLOY_VERSION}`;
   const ceilingLine = `Harness ceiling (one run): the load generator drove a bare node:http server at ${ceiling!.single.requestsPerSecond.toFixed(0)} single POSTs/s and ${ceiling!.batch.requestsPerSecond.toFixed(0)} batch POSTs/s; paced at ${CEILING_HALF_RATE} POSTs/s, it measured p50 ${ceiling!.halfLoad.p50Ms} ms and p99 ${ceiling!.halfLoad.p99Ms} ms, the floor under the half-load figures above.`;
@@ -302,11 +375,11 @@ async function main() {
   const pairedLine = `Paired runs (default and no-telemetry on the same core at the same time, ${PAIRS_PER_ORDER} runs of ${SECONDS} s in each start order, single POSTs): throughput ratio ${telemetryRatio.toFixed(2)} (no-telemetry started first: ${runs(false)}; default started first: ${runs(true)}; the second-started service ran at ${position.toFixed(2)} of the first); CPU per request ${median(pairs.map((p) => p.defCpu)).toFixed(0)} µs with telemetry, ${median(pairs.map((p) => p.baseCpu)).toFixed(0)} µs without (medians; each service had half the core).`;
   const alternating = alternatingRatio(rounds);
   const alternatingLine = `Alternating runs (both services up on core 0, loaded one at a time, ${ROUNDS} rounds of ${ROUND_SECONDS} s each, the order flipping every round, single POSTs): throughput ratio ${alternating.ratio.toFixed(2)} (median of the rounds; ${alternating.min.toFixed(2)}-${alternating.max.toFixed(2)}); CPU per request ${median(rounds.map((r) => r.defCpu)).toFixed(0)} µs with telemetry, ${median(rounds.map((r) => r.baseCpu)).toFixed(0)} µs without (medians).`;
-  const section = `<!-- results:start (written by npm run bench) -->\nMeasured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine}; medians of ${RUNS} runs of ${SECONDS} s per figure.\n\n${table}\n\n${pairedLine}\n\n${alternatingLine}\n\n${ceilingLine}\n\nThe batch pipeline's stages alone, one core, in one process (bench/stages.ts):\n\n${stages}\n<!-- results:end -->`;
+  const section = `<!-- results:start (written by npm run bench) -->\nMeasured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine}; medians of ${RUNS} runs of ${SECONDS} s per figure.\n\n${table}\n\n${pairedLine}\n\n${alternatingLine}\n\n${freshLine ? `${freshLine}\n\n` : ''}${ceilingLine}\n\nThe batch pipeline's stages alone, one core, in one process (bench/stages.ts):\n\n${stages}\n<!-- results:end -->`;
   const docPath = join(ROOT, 'docs/benchmarks.md');
   const doc = readFileSync(docPath, 'utf8');
   writeFileSync(docPath, doc.replace(/<!-- results:start[\s\S]*?<!-- results:end -->/, section));
-  console.log(`\n${table}\n\n${pairedLine}\n\n${alternatingLine}\n`);
+  console.log(`\n${table}\n\n${pairedLine}\n\n${alternatingLine}\n\n${freshLine}\n`);
   const def = summary.find((s) => s.mode.name === 'default')!;
   // The paired figure is the headline: sequential runs of one mode vary by up to 30% on this VM
   // (its CPU speed drifts by ±25% within seconds), which the medians of 3 do not cancel.

@@ -46,7 +46,7 @@ export interface ServiceProcessOptions {
 export async function startServiceProcess(env: Record<string, string>, options: ServiceProcessOptions = {}): Promise<RunningService> {
   const port = Number(env.PORT) || (await freePort());
   const entries = options.built ? ['./service/dist/telemetry/sdk.js', 'service/dist/main.js'] : ['./service/src/telemetry/sdk.ts', 'service/src/main.ts'];
-  const args = ['--max-old-space-size=128', '--max-semi-space-size=8', '--import', entries[0], entries[1]];
+  const args = ['--max-old-space-size=128', '--max-semi-space-size=8', '--no-allocation-site-pretenuring', '--import', entries[0], entries[1]];
   // Pinned with taskset (which execs node, so the child's pid is the service's) when asked.
   const [command, argv] = options.cpus ? ['taskset', ['-c', options.cpus, process.execPath, ...args]] : [process.execPath, args];
   const child = spawn(command, argv, {

@@ -96,6 +96,11 @@ describe('docker-compose.yml', () => {
     assert.match(final, /^COPY --from=build \/app\/service\/dist /m);
     assert.doesNotMatch(final, /service\/src|\.ts\b/, 'the image runs the built JavaScript, no TypeScript source');
     assert.match(final, /^CMD \["node", .*"--import", "\.\/service\/dist\/telemetry\/sdk\.js", "service\/dist\/main\.js"\]$/m);
+    // The same Node and V8 flags as `npm start` (heap size, no pretenuring; docs/benchmarks.md).
+    const cmd = JSON.parse(/^CMD (\["node", .*\])$/m.exec(final)![1]) as string[];
+    const start = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start;
+    assert.deepEqual(cmd.slice(1), start.slice(start.indexOf('node ') + 5).split(' '));
+    assert.ok(cmd.includes('--no-allocation-site-pretenuring'));
     assert.match(dockerfile, /^USER node$/m);
     assert.match(dockerfile, /^HEALTHCHECK /m);
   });
