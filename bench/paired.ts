@@ -1,5 +1,5 @@
-// Statistics of the benchmark: medians, and the paired throughput ratio with the start order of
-// the two services cancelled out.
+// Statistics of the benchmark: medians, the paired throughput ratio with the start order of
+// the two services cancelled out, and the split of fresh processes by their GC helper threads.
 
 /** The middle value; for an even count, the mean of the two middle ones. */
 export const median = (values: number[]): number => {
@@ -42,4 +42,32 @@ export interface Round {
 export function alternatingRatio(rounds: readonly Round[]): { ratio: number; min: number; max: number } {
   const ratios = rounds.map((r) => r.def / r.base);
   return { ratio: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) };
+}
+
+/** One fresh process's measurement: its CPU per request, and the part V8's helper threads took. */
+export interface FreshProcess {
+  mode: string;
+  rate: number;
+  cpuUs: number;
+  helperCpuUs: number;
+}
+
+export interface FreshSplit {
+  mode: string;
+  cpuUs: number[];
+  helperCpuUs: number[];
+  /** Processes whose helper threads took more than twice the baseline mode's median. */
+  heavy: number;
+}
+
+/**
+ * Per mode, the fresh processes' figures and how many of them had heavy helper threads: more than
+ * twice the median of `baseline`'s processes (the mark of a process caught by pretenuring).
+ */
+export function freshSplit(fresh: readonly FreshProcess[], modes: readonly string[], baseline: string): FreshSplit[] {
+  const limit = 2 * median(fresh.filter((f) => f.mode === baseline).map((f) => f.helperCpuUs));
+  return modes.map((mode) => {
+    const of = fresh.filter((f) => f.mode === mode);
+    return { mode, cpuUs: of.map((f) => f.cpuUs), helperCpuUs: of.map((f) => f.helperCpuUs), heavy: of.filter((f) => f.helperCpuUs > limit).length };
+  });
 }

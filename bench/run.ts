@@ -13,7 +13,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, startStack, stackVersions, type RunningStack } from '../stack/native.ts';
-import { alternatingRatio, median, pairedRatio, type Round } from './paired.ts';
+import { alternatingRatio, freshSplit, median, pairedRatio, type FreshProcess, type Round } from './paired.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 // Paired runs per order: the second-started service of a pair ran 2-3% slower than the first
@@ -198,8 +198,6 @@ function threadCpuSeconds(pid: number, name: string): number {
   return total;
 }
 
-interface FreshProcess { mode: string; cpuUs: number; helperCpuUs: number; rate: number }
-
 /**
  * Services started one at a time, `count` of each mode in turn: each is warmed for 3 s, then
  * measured for ROUND_SECONDS. A property a process settles into for its life (as pretenuring did)
@@ -224,18 +222,10 @@ async function freshProcesses(modes: Mode[], count: number): Promise<FreshProces
   return results;
 }
 
-/**
- * Per mode: CPU per request and V8's helper threads' share of it, median and range, and how many
- * processes had helper threads above twice the no-telemetry median (the pretenuring trap's mark).
- */
 function freshSummary(fresh: FreshProcess[], modes: Mode[]): string {
   const range = (xs: number[], digits: number) => `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}-${Math.max(...xs).toFixed(digits)})`;
-  const baseHelpers = median(fresh.filter((f) => f.mode === 'no-telemetry').map((f) => f.helperCpuUs));
-  const rows = modes.map((mode) => {
-    const of = fresh.filter((f) => f.mode === mode.name);
-    const heavy = of.filter((f) => f.helperCpuUs > 2 * baseHelpers).length;
-    return `| ${mode.name} | ${range(of.map((f) => f.cpuUs), 0)} | ${range(of.map((f) => f.helperCpuUs), 1)} | ${heavy} of ${of.length} |`;
-  });
+  const rows = freshSplit(fresh, modes.map((m) => m.name), 'no-telemetry')
+    .map((s) => `| ${s.mode} | ${range(s.cpuUs, 0)} | ${range(s.helperCpuUs, 1)} | ${s.heavy} of ${s.cpuUs.length} |`);
   return [
     `Fresh processes (${FRESH_PROCESSES} of each mode, started one at a time and in turn; each warmed for 3 s, then ${ROUND_SECONDS} s of single POSTs):`,
     '',

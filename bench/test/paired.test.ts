@@ -1,7 +1,7 @@
 // The paired ratio cancels the start-order effect and keeps the telemetry effect.
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { alternatingRatio, median, pairedRatio, type Pair } from '../paired.ts';
+import { alternatingRatio, freshSplit, median, pairedRatio, type Pair } from '../paired.ts';
 
 /** Pairs as a model with a known telemetry ratio and a known second-starter penalty would give them. */
 function pairs(ratio: number, position: number, noise: number[]): Pair[] {
@@ -54,4 +54,15 @@ it('reports the spread of the rounds and is not moved by one stalled round', () 
   assert.equal(result.ratio.toFixed(3), '0.800');
   assert.equal(result.min.toFixed(3), '0.200');
   assert.equal(result.max.toFixed(3), '0.820');
+});
+
+it('counts the fresh processes whose helper threads took more than twice the baseline median', () => {
+  const fresh = [
+    ...[5, 6, 7].map((helperCpuUs) => ({ mode: 'no-telemetry', rate: 15000, cpuUs: 55, helperCpuUs })),
+    ...[7, 8, 25, 12.1].map((helperCpuUs) => ({ mode: 'default', rate: 14000, cpuUs: 60 + helperCpuUs, helperCpuUs })),
+  ];
+  const [def, base] = freshSplit(fresh, ['default', 'no-telemetry'], 'no-telemetry');
+  assert.deepEqual(def, { mode: 'default', cpuUs: [67, 68, 85, 72.1], helperCpuUs: [7, 8, 25, 12.1], heavy: 2 });
+  assert.equal(base.heavy, 0);
+  assert.equal(base.cpuUs.length, 3);
 });
