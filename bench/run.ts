@@ -12,6 +12,7 @@ import { cpus, totalmem } from 'node:os';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startFlags } from '../service/test/process.ts';
 import { ROOT, startStack, stackVersions, type RunningStack } from '../stack/native.ts';
 import { alternatingRatio, freshSplit, median, pairedRatio, type FreshProcess, type Round } from './paired.ts';
 
@@ -47,11 +48,12 @@ interface Mode {
 }
 
 /**
- * The V8 flags of `npm start` and the Dockerfile, in every mode: the heap's size, and no
+ * The Node and V8 flags of `npm start` and the Dockerfile, in every mode: the heap's size, and no
  * allocation-site pretenuring (docs/benchmarks.md, tenth pass; the fresh-process phase below).
  */
-const HEAP_SIZE = ['--max-old-space-size=128', '--max-semi-space-size=8'];
-const HEAP = [...HEAP_SIZE, '--no-allocation-site-pretenuring'];
+const HEAP = startFlags();
+const NO_PRETENURING = '--no-allocation-site-pretenuring';
+if (!HEAP.includes(NO_PRETENURING)) throw new Error(`npm start no longer gives ${NO_PRETENURING}: update the pretenuring mode`);
 /** The service as `npm start` and the image run it: built to JavaScript by `npm run build`. */
 const SDK = [...HEAP, '--import', './service/dist/telemetry/sdk.js'];
 const MAIN = 'service/dist/main.js';
@@ -81,7 +83,7 @@ if (ONLY) {
 // modes in turn (0 skips the phase). In some processes, V8's allocation-site pretenuring decided
 // early to allocate short-lived objects in the old generation, for the process's whole life.
 const FRESH_PROCESSES = Number(process.env.BENCH_FRESH_PROCESSES ?? 8);
-const PRETENURING: Mode = { name: 'pretenuring', description: "the default with V8's allocation-site pretenuring (without --no-allocation-site-pretenuring)", nodeArgs: [...HEAP_SIZE, ...SDK.slice(HEAP.length)], env: {}, needsCollector: true };
+const PRETENURING: Mode = { name: 'pretenuring', description: "the default with V8's allocation-site pretenuring (without --no-allocation-site-pretenuring)", nodeArgs: SDK.filter((flag) => flag !== NO_PRETENURING), env: {}, needsCollector: true };
 const CEILING: Mode = { name: 'harness-ceiling', description: 'bare node:http server answering 201 (bench/bare-server.ts)', entry: 'bench/bare-server.ts', nodeArgs: [], env: {}, needsCollector: false };
 
 interface LoadResult {

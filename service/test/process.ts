@@ -2,7 +2,7 @@
 // as `npm start` and the image run it, built (`npm run build`).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { copyFileSync, symlinkSync } from 'node:fs';
+import { copyFileSync, readFileSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +36,13 @@ export interface RunningService {
   output(): string;
 }
 
+/** The Node and V8 flags `npm start` gives the service (heap size, no pretenuring), read from package.json. */
+export function startFlags(): string[] {
+  const start = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start;
+  const args = start.slice(start.indexOf('node ') + 'node '.length).split(' ');
+  return args.slice(0, args.indexOf('--import'));
+}
+
 export interface ServiceProcessOptions {
   /** Pin to these CPUs with taskset. */
   cpus?: string;
@@ -46,7 +53,7 @@ export interface ServiceProcessOptions {
 export async function startServiceProcess(env: Record<string, string>, options: ServiceProcessOptions = {}): Promise<RunningService> {
   const port = Number(env.PORT) || (await freePort());
   const entries = options.built ? ['./service/dist/telemetry/sdk.js', 'service/dist/main.js'] : ['./service/src/telemetry/sdk.ts', 'service/src/main.ts'];
-  const args = ['--max-old-space-size=128', '--max-semi-space-size=8', '--no-allocation-site-pretenuring', '--import', entries[0], entries[1]];
+  const args = [...startFlags(), '--import', entries[0], entries[1]];
   // Pinned with taskset (which execs node, so the child's pid is the service's) when asked.
   const [command, argv] = options.cpus ? ['taskset', ['-c', options.cpus, process.execPath, ...args]] : [process.execPath, args];
   const child = spawn(command, argv, {
