@@ -1,5 +1,6 @@
-// Loaded with `node --import ./service/src/telemetry/sdk.ts` so the SDK is registered (and pino
-// patched) before the app is imported. OTEL_SDK_DISABLED=true leaves the no-op API in place.
+// Loaded with `node --import` (`./service/dist/telemetry/sdk.js` as built for `npm start`, or this
+// file from source) so the SDK is registered (and pino patched) before the app is imported.
+// OTEL_SDK_DISABLED=true leaves the no-op API in place.
 import { isMainThread } from 'node:worker_threads';
 import { register } from 'import-in-the-middle/register-hooks.mjs';
 import { batchLogs, batchSpans, startTelemetry } from './setup.ts';
