@@ -40,6 +40,7 @@ export interface RunningService {
 export function startFlags(): string[] {
   const start = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start;
   const args = start.slice(start.indexOf('node ') + 'node '.length).split(' ');
+  if (!start.includes('node ') || !args.includes('--import')) throw new Error(`npm start is not "... node <flags> --import <sdk> <main>": ${start}`);
   return args.slice(0, args.indexOf('--import'));
 }
 
