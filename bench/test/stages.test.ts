@@ -14,6 +14,9 @@ it('reports each stage, their sum and the one-core ceiling', () => {
   const ceiling = Number(/one core: (\d+) records\/s/.exec(out)![1]);
   assert.ok(Math.abs(ceiling - 1e6 / sum) / ceiling < 0.01, 'ceiling = 1 / sum');
   assert.match(out, /synchronous=FULL .*: [\d.]+ µs per record, \d+ records\/s alone/);
+  const [, perRow, times] = /one statement run per row .*: ([\d.]+) µs per record, ([\d.]+) times the multi-row figure/.exec(out)!.map(Number);
+  const multiRow = rows.find((r) => r.stage.startsWith('SQLite'))!.us;
+  assert.ok(Math.abs(times - perRow / multiRow) < 0.02, `per-row ${perRow} / multi-row ${multiRow} = ${times}`);
   const [, heap, typed] = /velocity window at its cap of 100,000 customers: ([\d.]+) MiB of heap, ([\d.]+) MiB of typed arrays/.exec(out)!.map(Number);
   assert.ok(heap < 2, `velocity window: ${heap} MiB of heap`);
   assert.ok(typed > 1 && typed < 50, `velocity window: ${typed} MiB of typed arrays`);

@@ -15,7 +15,8 @@
 import { statSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { parentPort, workerData } from 'node:worker_threads';
-import { openDatabase, ROW_COLUMNS } from './sqlite-schema.ts';
+import { rowInserter } from './row-insert.ts';
+import { openDatabase } from './sqlite-schema.ts';
 
 export interface WriteGroup {
   id: number;
@@ -29,9 +30,8 @@ export interface GroupWritten {
   error?: string;
 }
 
-if (ROW_COLUMNS !== 7) throw new Error(`the writer binds 7 columns per row, the schema has ${ROW_COLUMNS}`);
 const db: DatabaseSync = openDatabase(workerData.path as string);
-const insert = db.prepare(`INSERT INTO records VALUES (${Array(ROW_COLUMNS).fill('?').join(', ')})`);
+const insertRows = rowInserter(db);
 /** SQLite's automatic checkpoint threshold (1,000 pages of 4 KiB); also the size the WAL is trimmed to. */
 const CHECKPOINT_WAL_BYTES = 4 * 1024 * 1024;
 db.exec(`PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = ${CHECKPOINT_WAL_BYTES}`);
@@ -51,11 +51,7 @@ parentPort!.on('message', (group: WriteGroup) => {
   }
   try {
     db.exec('BEGIN IMMEDIATE');
-    const { values } = group;
-    // Seven columns passed one by one: a slice and a spread per row cost an array per row.
-    for (let i = 0; i < values.length; i += ROW_COLUMNS) {
-      insert.run(values[i], values[i + 1], values[i + 2], values[i + 3], values[i + 4], values[i + 5], values[i + 6]);
-    }
+    insertRows(group.values);
     db.exec('COMMIT');
   } catch (cause) {
     error = cause instanceof Error ? cause.message : String(cause);
