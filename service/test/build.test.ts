@@ -68,6 +68,12 @@ it('stores a record through the writer thread and reads it back', async () => {
   assert.equal(((await read.json()) as { transaction_id: string }).transaction_id, record.transaction_id);
 });
 
+it('names its worker threads in the OS, so that per-thread CPU (top -H, bench:profile) says whose it is', () => {
+  const names = readdirSync(`/proc/${service.child.pid}/task`).map((tid) => readFileSync(`/proc/${service.child.pid}/task/${tid}/comm`, 'utf8').trim());
+  assert.ok(names.includes('store-writer'), names.join(', '));
+  assert.ok(names.includes('otlp-export'), names.join(', '));
+});
+
 it('exports metrics through the OTLP export thread', async () => {
   const metrics = await retryUntil(async () => exports.find((e) => e.url === '/v1/metrics'), (found) => found !== undefined, 10_000);
   assert.equal(metrics?.userAgent, 'observability-kit-ingestor (OTLP export thread)');

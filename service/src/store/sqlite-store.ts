@@ -91,7 +91,8 @@ export class SqliteStore implements RecordStore {
     this.db = openDatabase(this.path);
     // No execArgv: the writer needs none of the process's flags, and `--import` would load the
     // telemetry SDK's module graph into its isolate (sdk.ts starts nothing there, but loads).
-    this.writer = new Worker(siblingModule('sqlite-writer', import.meta.url), { workerData: { path: this.path }, execArgv: [] });
+    // The name is the thread's name in the OS (top -H, /proc/<pid>/task/*/comm; at most 15 bytes).
+    this.writer = new Worker(siblingModule('sqlite-writer', import.meta.url), { workerData: { path: this.path }, execArgv: [], name: 'store-writer' });
     this.writer.on('message', (written: GroupWritten) => this.written(written));
     this.writer.on('error', (error) => this.writerFailed(error));
     this.writer.on('exit', (code) => this.writerFailed(new Error(`the store's writer thread exited (${code})`)));

@@ -61,7 +61,8 @@ export class ExportRelay implements ExportSender {
 
   #spawn(): Worker {
     // No execArgv: `--import` would load the SDK's module graph into the thread for nothing.
-    const worker = new Worker(this.#script, { execArgv: [] });
+    // Named for the OS too (top -H, /proc/<pid>/task/*/comm), as the store's writer is.
+    const worker = new Worker(this.#script, { execArgv: [], name: 'otlp-export' });
     worker.unref();
     worker.on('message', ({ id, ...result }: RelayResponse) => this.#settle(id, result));
     const lost = (reason: string) => {
