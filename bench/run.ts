@@ -6,15 +6,15 @@
 //
 // Ends with the line `telemetry on/off throughput ratio: X.XX` (default sampler against no
 // telemetry code, single-record POSTs) and rewrites the results section of docs/benchmarks.md.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startFlags } from '../service/test/process.ts';
-import { ROOT, startStack, stackVersions, type RunningStack } from '../stack/native.ts';
+import { ROOT, startStack, stackVersions } from '../stack/native.ts';
+import { CEILING, MODES as ALL_MODES, modesNamed, PRETENURING, type Mode } from './modes.ts';
 import { alternatingRatio, freshSplit, median, pairedRatio, type FreshProcess, type Round } from './paired.ts';
+import { cpuSeconds, load as loadOn, loadAsync, peakRssMiB, pinToCore1, threadCpuSeconds, withServices, type LoadResult } from './service-process.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 // Paired runs per order: the second-started service of a pair ran 2-3% slower than the first
@@ -36,132 +36,20 @@ const PACED_CONNECTIONS = 128;
 // 16: with 8, the service sat idle 17% of the time waiting for the next batch (profiled).
 const BATCH_CONNECTIONS = 16;
 
-interface Mode {
-  name: string;
-  description: string;
-  /** The entry point: the service, or the bare server of the harness-ceiling check. */
-  entry?: string;
-  /** Extra arguments before the entry point (the SDK's --import), and environment. */
-  nodeArgs: string[];
-  env: Record<string, string>;
-  needsCollector: boolean;
-}
-
-/**
- * The Node and V8 flags of `npm start` and the Dockerfile, in every mode: the heap's size, and no
- * allocation-site pretenuring (docs/benchmarks.md, tenth pass; the fresh-process phase below).
- */
-const HEAP = startFlags();
-const NO_PRETENURING = '--no-allocation-site-pretenuring';
-if (!HEAP.includes(NO_PRETENURING)) throw new Error(`npm start no longer gives ${NO_PRETENURING}: update the pretenuring mode`);
-/** The service as `npm start` and the image run it: built to JavaScript by `npm run build`. */
-const SDK = [...HEAP, '--import', './service/dist/telemetry/sdk.js'];
-const MAIN = 'service/dist/main.js';
-const MODES: Mode[] = [
-  { name: 'default', description: 'telemetry on, default sampler (parent-based, 25 new traces/s), exporting to Alloy', nodeArgs: SDK, env: {}, needsCollector: true },
-  // Node's type stripping loads a WebAssembly TypeScript parser into each thread that loads a .ts
-  // module: the main thread, the store's writer and the export thread (docs/benchmarks.md, tenth pass).
-  { name: 'from-source', description: 'the default run from the TypeScript source (type stripping), as npm start did before the build step', entry: 'service/src/main.ts', nodeArgs: [...HEAP, '--import', './service/src/telemetry/sdk.ts'], env: {}, needsCollector: true },
-  { name: 'main-thread-export', description: 'the default with INGEST_EXPORT_THREAD=false: OTLP POSTs on the main thread, no export thread', nodeArgs: SDK, env: { INGEST_EXPORT_THREAD: 'false' }, needsCollector: true },
-  // On one core V8's concurrent marking thread can only take turns with the main thread: the
-  // marking that was to run beside the service pre-empts it instead (docs/benchmarks.md, fifth pass).
-  { name: 'single-threaded-gc', description: "the default with V8's --single-threaded-gc: no GC helper threads", nodeArgs: [...HEAP, '--single-threaded-gc', ...SDK.slice(HEAP.length)], env: {}, needsCollector: true },
-  { name: 'ratio-10%', description: 'telemetry on, parentbased_traceidratio 0.1 (the default before the rate-limiting sampler)', nodeArgs: SDK, env: { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' }, needsCollector: true },
-  { name: 'all-sampled', description: 'telemetry on, every trace sampled (always_on)', nodeArgs: SDK, env: { OTEL_TRACES_SAMPLER: 'always_on' }, needsCollector: true },
-  { name: 'sdk-disabled', description: 'OTEL_SDK_DISABLED=true (SDK module loaded, starts nothing)', nodeArgs: SDK, env: { OTEL_SDK_DISABLED: 'true' }, needsCollector: false },
-  { name: 'no-telemetry', description: 'no SDK module, no HTTP telemetry hooks (API calls stay no-ops)', nodeArgs: HEAP, env: { INGEST_HTTP_TELEMETRY: 'false' }, needsCollector: false },
-];
 // BENCH_MODES=a,b: only these modes in the sequential runs (the default and no-telemetry always,
 // for the ratios), for a quicker look at a few.
 const ONLY = process.env.BENCH_MODES?.split(',').map((name) => name.trim());
-if (ONLY) {
-  const unknown = ONLY.filter((name) => !MODES.some((m) => m.name === name));
-  if (unknown.length) throw new Error(`BENCH_MODES: no mode ${unknown.join(', ')} (modes: ${MODES.map((m) => m.name).join(', ')})`);
-  MODES.splice(0, MODES.length, ...MODES.filter((m) => ['default', 'no-telemetry', ...ONLY].includes(m.name)));
-}
+if (ONLY) modesNamed(ONLY); // throws naming an unknown mode
+const MODES = ONLY ? ALL_MODES.filter((m) => ['default', 'no-telemetry', ...ONLY].includes(m.name)) : ALL_MODES;
 // Fresh processes: one service at a time, started anew, BENCH_FRESH_PROCESSES of each of these
 // modes in turn (0 skips the phase). In some processes, V8's allocation-site pretenuring decided
 // early to allocate short-lived objects in the old generation, for the process's whole life.
 const FRESH_PROCESSES = Number(process.env.BENCH_FRESH_PROCESSES ?? 8);
-const PRETENURING: Mode = { name: 'pretenuring', description: "the default with V8's allocation-site pretenuring (without --no-allocation-site-pretenuring)", nodeArgs: SDK.filter((flag) => flag !== NO_PRETENURING), env: {}, needsCollector: true };
-const CEILING: Mode = { name: 'harness-ceiling', description: 'bare node:http server answering 201 (bench/bare-server.ts)', entry: 'bench/bare-server.ts', nodeArgs: [], env: {}, needsCollector: false };
 
-interface LoadResult {
-  requestsPerSecond: number; recordsPerSecond: number; p50Ms: number; p99Ms: number; non2xx: number;
-  /** Count of each status other than 2xx. */
-  statuses: Record<string, number>;
-  errors: number; generatorLateP99Ms?: number;
-}
 interface RunResult { single: LoadResult; batch: LoadResult; halfLoad: LoadResult; peakRssMiB: number }
 
-async function startService(mode: Mode, dataDir: string, port = PORT): Promise<ChildProcess> {
-  const child = spawn('taskset', ['-c', '0', process.execPath, ...mode.nodeArgs, mode.entry ?? MAIN], {
-    cwd: ROOT,
-    env: {
-      // MALLOC_ARENA_MAX as npm start and the Dockerfile set it.
-      ...process.env, MALLOC_ARENA_MAX: '2', ...mode.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn',
-      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318', MAX_EVENT_LOOP_DELAY_MS: '0',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) return child;
-    } catch {
-      // starting
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`service (${mode.name}) did not start`);
-}
-
-function loadArgs(port: number, kind: 'single' | 'batch', connections: number, seconds: number, rate?: number): string[] {
-  const args = ['-c', '1', process.execPath, 'bench/load.ts', `http://127.0.0.1:${port}`, kind, String(connections), String(seconds)];
-  if (rate) args.push(String(Math.round(rate)));
-  return args;
-}
-
-function parseLoad(kind: string, out: string): LoadResult {
-  const result = JSON.parse(out.trim().split('\n').pop()!) as LoadResult;
-  if (result.non2xx > 0 || result.errors > 0) console.warn(`  ${kind}: ${result.non2xx} non-2xx ${JSON.stringify(result.statuses)}, ${result.errors} errors`);
-  return result;
-}
-
-function load(kind: 'single' | 'batch', connections: number, seconds: number, rate?: number): LoadResult {
-  return parseLoad(kind, execFileSync('taskset', loadArgs(PORT, kind, connections, seconds, rate), { cwd: ROOT, encoding: 'utf8' }));
-}
-
-async function loadAsync(port: number, kind: 'single' | 'batch', connections: number, seconds: number): Promise<LoadResult> {
-  const child = spawn('taskset', loadArgs(port, kind, connections, seconds), { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout!.on('data', (chunk) => (out += chunk));
-  const [code] = await once(child, 'exit');
-  if (code !== 0) throw new Error(`load generator exited with ${code}`);
-  return parseLoad(kind, out);
-}
-
-/** CPU time of a process and all its threads (or of one thread: `pid/task/tid`), in seconds (utime + stime). */
-function cpuSeconds(pid: number | string): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks; 100 per second on Linux
-}
-
-/**
- * Starts services of the given modes on core 0, each on its port with a data directory of its own,
- * runs `body` with them, then stops them and removes their data, whatever `body` did.
- */
-async function withServices<T>(modes: Mode[], ports: number[], body: (services: ChildProcess[]) => Promise<T>): Promise<T> {
-  const dirs = modes.map(() => mkdtempSync(join(tmpdir(), 'bench-')));
-  const services: ChildProcess[] = [];
-  try {
-    for (const [i, mode] of modes.entries()) services.push(await startService(mode, dirs[i], ports[i]));
-    return await body(services);
-  } finally {
-    for (const service of services) service.kill('SIGTERM');
-    await Promise.all(services.map((service) => once(service, 'exit')));
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  }
-}
+/** A load on the port of the sequential runs and the fresh processes. */
+const load = (kind: 'single' | 'batch', connections: number, seconds: number, rate?: number): LoadResult => loadOn(PORT, kind, connections, seconds, rate);
 
 interface PairResult { a: number; b: number; cpuUsPerRequestA: number; cpuUsPerRequestB: number }
 
@@ -184,20 +72,6 @@ async function pairedRun(a: Mode, b: Mode): Promise<PairResult> {
       cpuUsPerRequestB: (cpu[1] * 1e6) / (rb.requestsPerSecond * SECONDS),
     };
   });
-}
-
-/** CPU seconds of a process's threads named `name` (V8 names its helper threads `V8Worker`). */
-function threadCpuSeconds(pid: number, name: string): number {
-  let total = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      if (readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim() !== name) continue;
-      total += cpuSeconds(`${pid}/task/${tid}`);
-    } catch {
-      // the thread ended
-    }
-  }
-  return total;
 }
 
 /**
@@ -268,12 +142,6 @@ async function alternatingRuns(def: Mode, base: Mode): Promise<AlternatingRound[
   });
 }
 
-function peakRssMiB(pid: number): number {
-  // taskset execs node, so the child's pid is node's.
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)![1]) / 1024);
-}
-
 /** The harness's half-load check runs at this rate: about half of what the service sustains. */
 const CEILING_HALF_RATE = Number(process.env.BENCH_CEILING_HALF_RATE ?? 4000);
 
@@ -285,14 +153,6 @@ async function runOnce(mode: Mode, halfRate?: number): Promise<RunResult> {
     const halfLoad = load('single', PACED_CONNECTIONS, SECONDS, halfRate ?? single.requestsPerSecond / 2);
     return { single, batch, halfLoad, peakRssMiB: peakRssMiB(service.pid!) };
   });
-}
-
-/** The stack shares core 1 with the load generator, at the lowest priority so it never starves it. */
-function pinToCore1(stack: RunningStack) {
-  for (const pid of Object.values(stack.pids)) {
-    execFileSync('taskset', ['-a', '-p', '-c', '1', String(pid)], { stdio: 'ignore' });
-    for (const thread of readdirSync(`/proc/${pid}/task`)) execFileSync('renice', ['-n', '19', '-p', thread], { stdio: 'ignore' });
-  }
 }
 
 async function main() {
