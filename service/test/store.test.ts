@@ -67,6 +67,31 @@ describe('SQLite store (writer thread)', () => {
     await store.close();
   });
 
+  it('finds every record at every turn until it is committed: queued, in the group being written, or in a queue longer than one group', async () => {
+    // maxRecords 3: eight records in one add go in groups of 3, 3 and 2, so the queue outlives a
+    // group (its index is rebuilt) and one group is written while the next waits.
+    const commits: number[] = [];
+    const store = new SqliteStore({ dataDir: dir(), commitMaxRecords: 3, onCommit: (_s, records) => commits.push(records) });
+    const ids = Array.from({ length: 8 }, (_, i) => `tx-turns-${i}`);
+    const others = ['tx-turns-other'];
+    let turns = 0;
+    const adding = store.add(ids.map(record));
+    let done = false;
+    adding.then(() => (done = true));
+    while (!done) {
+      const found = store.findMany('transaction', [...ids, ...others]);
+      assert.deepEqual([...found.keys()].sort(), [...ids].sort(), `turn ${turns}, ${store.pending} pending, commits ${commits}`);
+      assert.equal(store.findMany('transaction', ids.slice(5)).size, 3, `turn ${turns}: the last group alone`);
+      turns++;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    assert.deepEqual(commits, [3, 3, 2]);
+    assert.ok(turns >= 3, `looked up at ${turns} turns`);
+    assert.equal(store.pending, 0);
+    assert.equal(store.findMany('transaction', ids).size, 8, 'all committed');
+    await store.close();
+  });
+
   it('a lookup right after a commit sees it, though the reads of a turn share one snapshot', async () => {
     const store = new SqliteStore({ dataDir: dir() });
     await store.add([record('tx-first')]); // the table exists and the writer is up

@@ -6,7 +6,8 @@
 //
 // Reads (idempotency lookups, GET) use the main thread's own connection: WAL lets it read what is
 // committed while the writer writes, and records still in the queue or in the group being
-// committed are found in `pendingById`, so a lookup never misses an accepted record. The reads of
+// committed are found in the pending indexes (`queuedById`, `writingById`), so a lookup never
+// misses an accepted record. The reads of
 // one turn of the event loop share one read transaction (`openRead`): each transaction of its own
 // took two fcntl locks and an fstat, about 3 of the 4 µs a single-record lookup cost.
 import { mkdirSync } from 'node:fs';
@@ -23,6 +24,15 @@ interface Pending {
   record: StoredRecord;
   resolve: () => void;
   reject: (error: Error) => void;
+}
+
+/** Records not committed yet, by type and id; per type, so that a lookup needs no key built from type and id (a string per record). */
+type PendingIndex = Record<RecordType, Map<string, StoredRecord>>;
+const pendingIndex = (): PendingIndex => ({ transaction: new Map(), claim: new Map() });
+function indexOf(items: readonly Pending[]): PendingIndex {
+  const index = pendingIndex();
+  for (const { record } of items) index[record.type].set(record.id, record);
+  return index;
 }
 
 export interface SqliteStoreOptions {
@@ -67,8 +77,14 @@ export class SqliteStore implements RecordStore {
   /** Whether the main connection's shared read transaction is open (see `openRead`). */
   private reading = false;
   private readonly queue: Pending[] = [];
-  /** Per type, so that a lookup needs no key built from type and id (a string per record). */
-  private readonly pendingById: Record<RecordType, Map<string, StoredRecord>> = { transaction: new Map(), claim: new Map() };
+  /**
+   * The queue's records and the group's being committed, one index each. A group's index is
+   * dropped whole once it is settled: deleting its records one by one from one long-lived map made
+   * V8 reallocate the map's table each time it shrank and grew again, and those tables were a
+   * fifth of the bytes the service promoted to the old generation (docs/benchmarks.md, eleventh pass).
+   */
+  private queuedById: PendingIndex = pendingIndex();
+  private writingById: PendingIndex | undefined;
   private readonly committed: Record<RecordType, number> = { transaction: 0, claim: 0 };
   private readonly maxDelayMs: number;
   private readonly maxRecords: number;
@@ -125,9 +141,10 @@ export class SqliteStore implements RecordStore {
       for (const row of this.selectMany.all(type, JSON.stringify(ids)) as unknown as Row[]) found.set(row.id, fromRow(row));
     }
     // Records waiting for their commit are not in the table yet.
-    const pendingOfType = this.pendingById[type];
+    const queued = this.queuedById[type];
+    const writing = this.writingById?.[type];
     for (const id of ids) {
-      const pending = pendingOfType.get(id);
+      const pending = queued.get(id) ?? writing?.get(id);
       if (pending) found.set(id, pending);
     }
     return found;
@@ -163,7 +180,7 @@ export class SqliteStore implements RecordStore {
       };
       for (const record of records) {
         this.queue.push({ record, resolve: committed, reject: fail });
-        this.pendingById[record.type].set(record.id, record);
+        this.queuedById[record.type].set(record.id, record);
       }
       this.scheduleFlush();
     });
@@ -210,7 +227,7 @@ export class SqliteStore implements RecordStore {
 
   /**
    * Opens the shared read transaction for the reads that follow, unless it is open. It ends after
-   * this turn of the event loop, or sooner when a group's records leave `pendingById` (settle): a
+   * this turn of the event loop, or sooner when a group's records leave the pending indexes (settle): a
    * snapshot older than their commit would not hold them, and a lookup would miss an accepted
    * record.
    */
@@ -248,6 +265,9 @@ export class SqliteStore implements RecordStore {
   private flush(): void {
     if (this.writing || this.queue.length === 0 || this.writerError) return;
     const group = this.queue.splice(0, this.maxRecords);
+    // The queue's index goes with the group; only a queue longer than one group is indexed anew.
+    this.writingById = this.queue.length === 0 ? this.queuedById : indexOf(group);
+    this.queuedById = this.queue.length === 0 ? pendingIndex() : indexOf(this.queue);
     // Pushed, not preallocated: a holey array crosses to the writer in V8's sparse format, slower
     // on both sides. An empty rule list, most records', needs no JSON.stringify.
     const values: WriteGroup['values'] = [];
@@ -268,16 +288,18 @@ export class SqliteStore implements RecordStore {
     this.writing = undefined;
     this.writer.unref();
     const error = answer.error === undefined ? undefined : new Error(answer.error);
-    this.settle(writing.group, error, answer.seconds);
+    this.settle(writing.group, error, answer.seconds, 'writing');
     if (this.queue.length > 0) this.flush();
     else this.whenIdle?.();
   }
 
-  private settle(group: Pending[], error: Error | undefined, seconds: number): void {
+  /** Settles `group`, whose records leave the pending indexes: the writing group's, or all of them. */
+  private settle(group: Pending[], error: Error | undefined, seconds: number, leaving: 'writing' | 'all'): void {
     this.onCommit?.(seconds, group.length, error !== undefined);
-    this.endRead(); // before the records leave pendingById (see `openRead`)
+    this.endRead(); // before the records leave the pending indexes (see `openRead`)
+    this.writingById = undefined;
+    if (leaving === 'all') this.queuedById = pendingIndex();
     for (const item of group) {
-      this.pendingById[item.record.type].delete(item.record.id);
       if (error) {
         item.reject(error);
       } else {
@@ -293,7 +315,7 @@ export class SqliteStore implements RecordStore {
     this.writerError = cause;
     const group = [...(this.writing?.group ?? []), ...this.queue.splice(0)];
     this.writing = undefined;
-    this.settle(group, cause, 0);
+    this.settle(group, cause, 0, 'all');
     this.whenIdle?.();
   }
 }
