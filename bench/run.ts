@@ -155,6 +155,17 @@ async function runOnce(mode: Mode, halfRate?: number): Promise<RunResult> {
   });
 }
 
+/**
+ * The harness's own latency at a service's half-load rate: the bare server paced at that rate,
+ * RUNS runs. The generator's pauses (its own GC, on core 1) land in every latency it measures, so
+ * this is the floor under the half-load p50 and p99 at that rate.
+ */
+async function floorAt(rate: number): Promise<LoadResult[]> {
+  const runs: LoadResult[] = [];
+  for (let run = 1; run <= RUNS; run++) runs.push(await withServices([CEILING], [PORT], async () => load('single', PACED_CONNECTIONS, SECONDS, rate)));
+  return runs;
+}
+
 async function main() {
   console.log('bench: npm run build');
   execFileSync(join(ROOT, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
@@ -172,6 +183,8 @@ async function main() {
   let ceiling: RunResult;
   let rounds: AlternatingRound[] = [];
   let fresh: FreshProcess[] = [];
+  let floor: LoadResult[] = [];
+  let floorRate = 0;
   try {
     ceiling = await runOnce(CEILING, CEILING_HALF_RATE);
     console.log(`bench: harness ceiling (bare server) ${ceiling.single.requestsPerSecond.toFixed(0)} requests/s single, ${ceiling.batch.requestsPerSecond.toFixed(0)} batch requests/s, p50 ${ceiling.halfLoad.p50Ms} ms p99 ${ceiling.halfLoad.p99Ms} ms at ${CEILING_HALF_RATE}/s`);
@@ -193,6 +206,9 @@ async function main() {
       pairs.push(pair);
       console.log(`bench: paired run ${run} (${defaultFirst ? 'default' : 'no-telemetry'} started first): no-telemetry ${pair.base.toFixed(0)}/s (${pair.baseCpu.toFixed(0)} µs CPU/request), default ${pair.def.toFixed(0)}/s (${pair.defCpu.toFixed(0)} µs CPU/request), ratio ${(pair.def / pair.base).toFixed(2)}`);
     }
+    floorRate = median(results.get('default')!.map((r) => r.single.requestsPerSecond)) / 2;
+    floor = await floorAt(floorRate);
+    console.log(`bench: harness floor at ${floorRate.toFixed(0)}/s (the default's half load): p50 ${floor.map((r) => r.p50Ms).join(', ')} ms, p99 ${floor.map((r) => r.p99Ms).join(', ')} ms`);
     rounds = await alternatingRuns(defaultMode, baseMode);
     fresh = await freshProcesses([defaultMode, PRETENURING, baseMode], FRESH_PROCESSES);
   } finally {
@@ -221,7 +237,7 @@ async function main() {
   const freshLine = FRESH_PROCESSES > 0 ? freshSummary(fresh, [defaultMode, PRETENURING, baseMode]) : '';
   const versions = stackVersions();
   const machine = `${cpus().length} × ${cpus()[0].model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.versions.node}; Alloy ${versions.ALLOY_VERSION}`;
-  const ceilingLine = `Harness ceiling (one run): the load generator drove a bare node:http server at ${ceiling!.single.requestsPerSecond.toFixed(0)} single POSTs/s and ${ceiling!.batch.requestsPerSecond.toFixed(0)} batch POSTs/s; paced at ${CEILING_HALF_RATE} POSTs/s, it measured p50 ${ceiling!.halfLoad.p50Ms} ms and p99 ${ceiling!.halfLoad.p99Ms} ms, the floor under the half-load figures above.`;
+  const ceilingLine = `Harness ceiling (one run): the load generator drove a bare node:http server at ${ceiling!.single.requestsPerSecond.toFixed(0)} single POSTs/s and ${ceiling!.batch.requestsPerSecond.toFixed(0)} batch POSTs/s; paced at ${CEILING_HALF_RATE} POSTs/s, it measured p50 ${ceiling!.halfLoad.p50Ms} ms and p99 ${ceiling!.halfLoad.p99Ms} ms. Paced at the default mode's half-load rate (${floorRate.toFixed(0)} POSTs/s, ${RUNS} runs of ${SECONDS} s), it measured p50 ${median(floor.map((r) => r.p50Ms))} ms and p99 ${median(floor.map((r) => r.p99Ms))} ms (${floor.map((r) => r.p99Ms).join(', ')}): the floor under the default's half-load figures above, the generator's own pauses included.`;
   const { ratio: telemetryRatio, position } = pairedRatio(pairs);
   const runs = (defaultFirst: boolean) => pairs.filter((p) => p.defaultFirst === defaultFirst).map((p) => (p.def / p.base).toFixed(2)).join(', ');
   const pairedLine = `Paired runs (default and no-telemetry on the same core at the same time, ${PAIRS_PER_ORDER} runs of ${SECONDS} s in each start order, single POSTs): throughput ratio ${telemetryRatio.toFixed(2)} (no-telemetry started first: ${runs(false)}; default started first: ${runs(true)}; the second-started service ran at ${position.toFixed(2)} of the first); CPU per request ${median(pairs.map((p) => p.defCpu)).toFixed(0)} µs with telemetry, ${median(pairs.map((p) => p.baseCpu)).toFixed(0)} µs without (medians; each service had half the core).`;
