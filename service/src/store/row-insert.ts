@@ -1,8 +1,8 @@
 // The writer's INSERTs: a group's rows go in through multi-row statements, 256, 64, 16, 4 or 1
 // rows at a time (100 rows: 64 + 16 + 16 + 4). Each statement run from JavaScript has a fixed cost
 // (its bindings crossing into SQLite, a step, and a result object), and one statement per row paid
-// it per row: 2.2-2.7 µs per row against 1.6-1.9 for the same rows in chunks (100-row groups, no
-// fsync; bench/stages.ts measures both ways).
+// it per row: 2.2-2.7 µs per row against 1.8-1.9 for the same rows in chunks (100-row groups, no
+// fsync, a scratch run); bench/stages.ts measures both ways side by side (1.15-1.19 times).
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import { ROW_COLUMNS } from './sqlite-schema.ts';
 

@@ -7,9 +7,9 @@
 // Reads (idempotency lookups, GET) use the main thread's own connection: WAL lets it read what is
 // committed while the writer writes, and records still in the queue or in the group being
 // committed are found in the pending indexes (`queuedById`, `writingById`), so a lookup never
-// misses an accepted record. The reads of
-// one turn of the event loop share one read transaction (`openRead`): each transaction of its own
-// took two fcntl locks and an fstat, about 3 of the 4 µs a single-record lookup cost.
+// misses an accepted record. The reads of one turn of the event loop share one read transaction
+// (`openRead`): each transaction of its own took two fcntl locks and an fstat, about 3 of the 4 µs
+// a single-record lookup cost.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DatabaseSync, type StatementSync } from 'node:sqlite';
@@ -78,10 +78,12 @@ export class SqliteStore implements RecordStore {
   private reading = false;
   private readonly queue: Pending[] = [];
   /**
-   * The queue's records and the group's being committed, one index each. A group's index is
-   * dropped whole once it is settled: deleting its records one by one from one long-lived map made
-   * V8 reallocate the map's table each time it shrank and grew again, and those tables were a
-   * fifth of the bytes the service promoted to the old generation (docs/benchmarks.md, eleventh pass).
+   * The queue's records and the group's being committed, one index each, and a group's index is
+   * dropped whole once the group is settled. One map for the process's life, its records deleted
+   * one by one, had V8 replace its table each time the deletes' holes filled it or it fell under a
+   * quarter full, and a long-lived map's new table goes straight into the old generation: under
+   * batches that was most of what filled it, and mark-compacts fell from 37 to 5 in the same run
+   * without it (docs/benchmarks.md, eleventh pass).
    */
   private queuedById: PendingIndex = pendingIndex();
   private writingById: PendingIndex | undefined;
