@@ -62,7 +62,8 @@ export interface FreshSplit {
 
 /**
  * Per mode, the fresh processes' figures and how many of them had heavy helper threads: more than
- * twice the median of `baseline`'s processes (the mark of a process caught by pretenuring).
+ * twice the median of `baseline`'s processes (the mark of a process caught by pretenuring, when
+ * `baseline` is the service as shipped).
  */
 export function freshSplit(fresh: readonly FreshProcess[], modes: readonly string[], baseline: string): FreshSplit[] {
   const limit = 2 * median(fresh.filter((f) => f.mode === baseline).map((f) => f.helperCpuUs));
