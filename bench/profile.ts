@@ -4,18 +4,24 @@
 //   npm run bench:profile                           single POSTs; default and no-telemetry
 //   PROFILE_LOAD=batch npm run bench:profile        batch POSTs of 100 records
 //   PROFILE_MODES=default,all-sampled PROFILE_SECONDS=20 npm run bench:profile
+//   PROFILE_HEAP=1 npm run bench:profile            also: what outlives the young generation
 //
 // Writes into bench/profiles/<time>-<load>/ (PROFILE_OUT to choose): per mode the main thread's
 // `.cpuprofile` (Chrome DevTools, speedscope), its folded stacks and a flame graph (`.svg`) of the
 // measured window only, and `summary.md`: CPU per record by thread, the main thread's time by
 // category and by function, and with two or more modes the functions whose time differs most
-// between the first and the last: where, say, the telemetry's cost goes.
+// between the first and the last: where, say, the telemetry's cost goes. With PROFILE_HEAP=1,
+// also a sampling heap profile of the window (`<mode>.heapprofile`) counting only the objects
+// that outlived a young-generation GC, by the function that allocated them: what fills the old
+// generation and brings on mark-compacts (the eleventh pass of docs/benchmarks.md found its
+// largest cost this way).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { ROOT, startStack, type RunningStack } from '../stack/native.ts';
 import { CATEGORIES, flameSvg, foldedStacks, foldedText, selfTimes, windowSamples, type Category, type CpuProfile } from './flame.ts';
+import { allocationSites, type HeapProfile } from './heap-profile.ts';
 import { modesNamed, type Mode } from './modes.ts';
 import { load, pinToCore1, threadCpuByName, withServices } from './service-process.ts';
 
@@ -28,7 +34,7 @@ const PORT = Number(process.env.PROFILE_PORT ?? 18190);
 const INTERVAL_US = Number(process.env.PROFILE_INTERVAL_US ?? 250);
 const TOP = Number(process.env.PROFILE_TOP ?? 25);
 const CONNECTIONS = LOAD === 'single' ? 64 : 16; // as bench/run.ts
-const RECORDS_PER_REQUEST = LOAD === 'single' ? 1 : 100;
+const HEAP = process.env.PROFILE_HEAP === '1';
 
 /** Threads by their OS name (Node names workers by their `name` option), in the summary's order. */
 const THREADS: Array<[string, string]> = [
@@ -48,21 +54,33 @@ interface ModeProfile {
   functions: Map<string, { us: number; category: Category }>;
   categories: Map<Category, number>;
   samples: number;
+  /** With PROFILE_HEAP: bytes per record that outlived a young-generation GC, by allocating function. */
+  survivors?: { perRecord: number; bySite: Map<string, { bytes: number; category: Category }> };
 }
 
 const nowUs = () => Number(process.hrtime.bigint() / 1000n); // CLOCK_MONOTONIC, as V8's profile clock
 
 async function profileMode(mode: Mode, outDir: string): Promise<ModeProfile> {
   const file = join(outDir, `${mode.name}.cpuprofile`);
+  const heapFile = join(outDir, `${mode.name}.heapprofile`);
   const profilerArgs = ['--cpu-prof', `--cpu-prof-dir=${outDir}`, `--cpu-prof-name=${mode.name}.cpuprofile`, `--cpu-prof-interval=${INTERVAL_US}`];
+  if (HEAP) profilerArgs.push('--expose-gc', '--import', join(ROOT, 'bench/heap-sampler.ts'));
+  process.env.HEAP_SAMPLE_OUT = heapFile; // the service inherits it
+  rmSync(heapFile, { force: true });
   const measured = await withServices([mode], [PORT], async ([service]) => {
     load(PORT, LOAD, CONNECTIONS, 3); // warm-up: JIT, SQLite pages, exporter connections
     const pid = service.pid!;
     const before = threadCpuByName(pid);
+    if (HEAP) process.kill(pid, 'SIGUSR2'); // bench/heap-sampler.ts starts sampling
     const fromUs = nowUs();
     const result = load(PORT, LOAD, CONNECTIONS, SECONDS);
     const toUs = nowUs();
-    return { result, before, after: threadCpuByName(pid), fromUs, toUs };
+    const after = threadCpuByName(pid);
+    if (HEAP) {
+      process.kill(pid, 'SIGUSR2'); // ... and writes the profile
+      for (let i = 0; i < 100 && !existsSync(heapFile); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return { result, before, after, fromUs, toUs };
   }, () => profilerArgs);
   // Node writes the profile as the service exits (withServices waited for that).
   if (!existsSync(file)) throw new Error(`${mode.name}: no profile at ${file}`);
@@ -88,7 +106,13 @@ async function profileMode(mode: Mode, outDir: string): Promise<ModeProfile> {
   writeFileSync(join(outDir, `${mode.name}.folded.txt`), foldedText(folded));
   const title = `${mode.name}: main thread, ${LOAD} POSTs, ${SECONDS} s at ${measured.result.recordsPerSecond.toFixed(0)} records/s (${samples.length} samples, every ${INTERVAL_US} µs)`;
   writeFileSync(join(outDir, `${mode.name}.svg`), flameSvg(folded, { title, categoryOf: (label) => frameCategories.get(label) ?? 'native' }));
-  return { mode, recordsPerSecond: measured.result.recordsPerSecond, records, threadUs, functions, categories, samples: samples.length };
+  let survivors: ModeProfile['survivors'];
+  if (HEAP) {
+    if (!existsSync(heapFile)) throw new Error(`${mode.name}: no heap profile at ${heapFile}`);
+    const { bySite, totalBytes } = allocationSites(JSON.parse(readFileSync(heapFile, 'utf8')) as HeapProfile);
+    survivors = { perRecord: totalBytes / records, bySite };
+  }
+  return { mode, recordsPerSecond: measured.result.recordsPerSecond, records, threadUs, functions, categories, samples: samples.length, survivors };
 }
 
 const us = (value: number) => value.toFixed(2);
@@ -132,6 +156,19 @@ function topFunctions(p: ModeProfile): string[] {
     '| µs | category | function |',
     '|---|---|---|',
     ...rows.map(([label, f]) => `| ${us(f.us)} | ${f.category} | \`${label}\` |`),
+  ];
+}
+
+function survivorTable(p: ModeProfile): string[] {
+  const { perRecord, bySite } = p.survivors!;
+  const rows = [...bySite].sort((a, b) => b[1].bytes - a[1].bytes).slice(0, TOP);
+  const unit = LOAD === 'single' ? 'request' : 'record';
+  return [
+    `${p.mode.name}: ${perRecord.toFixed(0)} bytes per ${unit} outlived a young-generation GC (sampled); the functions that allocated most of them (bytes per ${unit}):`,
+    '',
+    '| bytes | category | allocated in |',
+    '|---|---|---|',
+    ...rows.map(([label, site]) => `| ${(site.bytes / p.records).toFixed(1)} | ${site.category} | \`${label}\` |`),
   ];
 }
 
@@ -186,8 +223,9 @@ async function main() {
     ...categoryTable(profiles),
     '',
     ...profiles.flatMap((p) => [...topFunctions(p), '']),
+    ...profiles.filter((p) => p.survivors).flatMap((p) => [...survivorTable(p), '']),
     ...(profiles.length > 1 ? [...difference(profiles[0], profiles.at(-1)!), ''] : []),
-    `Files in ${where}: per mode \`<mode>.cpuprofile\` (the whole run; open it in Chrome DevTools or speedscope), \`<mode>.folded.txt\` (folded stacks of the measured window, µs) and \`<mode>.svg\` (its flame graph).`,
+    `Files in ${where}: per mode \`<mode>.cpuprofile\` (the whole run; open it in Chrome DevTools or speedscope), \`<mode>.folded.txt\` (folded stacks of the measured window, µs) and \`<mode>.svg\` (its flame graph)${HEAP ? ', and `<mode>.heapprofile` (the survivors of the window; Chrome DevTools opens it too)' : ''}.`,
     '',
   ].join('\n');
   writeFileSync(join(outDir, 'summary.md'), summary);

@@ -16,7 +16,7 @@ const SECONDS = 2;
 it('profiles each mode: per-thread CPU, main-thread time by category and function, flame graphs, the difference', () => {
   const printed = execFileSync(process.execPath, ['bench/profile.ts'], {
     encoding: 'utf8',
-    env: { ...process.env, PROFILE_MODES: 'sdk-disabled,no-telemetry', PROFILE_SECONDS: String(SECONDS), PROFILE_OUT: out, PROFILE_PORT: '18197', PROFILE_TOP: '10' },
+    env: { ...process.env, PROFILE_MODES: 'sdk-disabled,no-telemetry', PROFILE_SECONDS: String(SECONDS), PROFILE_OUT: out, PROFILE_PORT: '18197', PROFILE_TOP: '10', PROFILE_HEAP: '1' },
     timeout: 180_000,
   });
   const summary = readFileSync(join(out, 'summary.md'), 'utf8');
@@ -58,4 +58,14 @@ it('profiles each mode: per-thread CPU, main-thread time by category and functio
   assert.ok(difference, 'the difference between the first and the last mode');
   assert.ok(Math.abs(Number(difference[1]) - Number(difference[2]) - Number(difference[3])) < 0.02);
   assert.ok(existsSync(join(out, 'no-telemetry.folded.txt')));
+
+  // PROFILE_HEAP: each mode's survivors of the young generation, by allocating function.
+  for (const mode of ['sdk-disabled', 'no-telemetry']) {
+    const heap = JSON.parse(readFileSync(join(out, `${mode}.heapprofile`), 'utf8')) as { head: { children: unknown[] } };
+    assert.ok(heap.head.children.length > 0, `${mode}: a heap profile with allocation sites`);
+    const [, bytes] = new RegExp(`${mode}: (\\d+) bytes per request outlived a young-generation GC`).exec(summary) ?? [];
+    assert.ok(Number(bytes) >= 0 && bytes !== undefined, `${mode}: the survivors' line`);
+    const table = lines.slice(lines.findIndex((l) => l.startsWith(`${mode}: ${bytes} bytes per request`)));
+    assert.match(table.slice(4).find((l) => l.startsWith('| ')) ?? '', /^\| [\d.]+ \| [a-z ]+ \| `.+` \|$/, `${mode}: its allocation sites`);
+  }
 });
