@@ -15,7 +15,6 @@
 // that outlived a young-generation GC, by the function that allocated them: what fills the old
 // generation and brings on mark-compacts (the eleventh pass of docs/benchmarks.md found its
 // largest cost this way).
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -23,7 +22,7 @@ import { ROOT, startStack, type RunningStack } from '../stack/native.ts';
 import { CATEGORIES, flameSvg, foldedStacks, foldedText, selfTimes, windowSamples, type Category, type CpuProfile } from './flame.ts';
 import { allocationSites, type HeapProfile } from './heap-profile.ts';
 import { modesNamed, type Mode } from './modes.ts';
-import { load, pinToCore1, threadCpuByName, withServices } from './service-process.ts';
+import { buildService, load, pinToCore1, threadCpuByName, withServices } from './service-process.ts';
 
 const LOAD = (process.env.PROFILE_LOAD ?? 'single') as 'single' | 'batch';
 if (LOAD !== 'single' && LOAD !== 'batch') throw new Error(`PROFILE_LOAD: single or batch, not ${LOAD}`);
@@ -35,6 +34,7 @@ const INTERVAL_US = Number(process.env.PROFILE_INTERVAL_US ?? 250);
 const TOP = Number(process.env.PROFILE_TOP ?? 25);
 const CONNECTIONS = LOAD === 'single' ? 64 : 16; // as bench/run.ts
 const HEAP = process.env.PROFILE_HEAP === '1';
+const UNIT = LOAD === 'single' ? 'request' : 'record';
 
 /** Threads by their OS name (Node names workers by their `name` option), in the summary's order. */
 const THREADS: Array<[string, string]> = [
@@ -65,9 +65,10 @@ async function profileMode(mode: Mode, outDir: string): Promise<ModeProfile> {
   const heapFile = join(outDir, `${mode.name}.heapprofile`);
   const profilerArgs = ['--cpu-prof', `--cpu-prof-dir=${outDir}`, `--cpu-prof-name=${mode.name}.cpuprofile`, `--cpu-prof-interval=${INTERVAL_US}`];
   if (HEAP) profilerArgs.push('--expose-gc', '--import', join(ROOT, 'bench/heap-sampler.ts'));
-  process.env.HEAP_SAMPLE_OUT = heapFile; // the service inherits it
   rmSync(heapFile, { force: true });
-  const measured = await withServices([mode], [PORT], async ([service]) => {
+  // bench/heap-sampler.ts writes where the service's environment says.
+  const profiled: Mode = HEAP ? { ...mode, env: { ...mode.env, HEAP_SAMPLE_OUT: heapFile } } : mode;
+  const measured = await withServices([profiled], [PORT], async ([service]) => {
     load(PORT, LOAD, CONNECTIONS, 3); // warm-up: JIT, SQLite pages, exporter connections
     const pid = service.pid!;
     const before = threadCpuByName(pid);
@@ -121,7 +122,6 @@ const us = (value: number) => value.toFixed(2);
 const PROFILER_THREAD = 'v8:ProfEvntProc';
 
 function threadTable(profiles: ModeProfile[]): string[] {
-  const unit = LOAD === 'single' ? 'request' : 'record';
   const named = new Set([...THREADS.map(([name]) => name), PROFILER_THREAD]);
   const rows = profiles.map((p) => {
     const other = [...p.threadUs].filter(([name]) => !named.has(name)).reduce((a, [, v]) => a + v, 0);
@@ -129,7 +129,7 @@ function threadTable(profiles: ModeProfile[]): string[] {
     return `| ${p.mode.name} | ${p.recordsPerSecond.toFixed(0)} | ${us(total)} | ${THREADS.map(([name]) => us(p.threadUs.get(name) ?? 0)).join(' | ')} | ${us(other)} | ${us(p.threadUs.get(PROFILER_THREAD) ?? 0)} |`;
   });
   return [
-    `CPU per ${unit} (µs), from /proc, by thread (the profiler's own sampling thread apart):`,
+    `CPU per ${UNIT} (µs), from /proc, by thread (the profiler's own sampling thread apart):`,
     '',
     `| mode | records/s | service, all threads | ${THREADS.map(([, label]) => label).join(' | ')} | other threads | profiler |`,
     `|---|---|---|${THREADS.map(() => '---').join('|')}|---|---|`,
@@ -140,7 +140,7 @@ function threadTable(profiles: ModeProfile[]): string[] {
 function categoryTable(profiles: ModeProfile[]): string[] {
   const shown = CATEGORIES.filter((c) => c !== 'idle');
   return [
-    `The main thread's CPU per ${LOAD === 'single' ? 'request' : 'record'} (µs) by where the code comes from (generated: compiled at run time, such as Ajv's validators; native: V8's builtins such as JSON.parse, and Node's C++ bindings; program: V8 itself outside JavaScript):`,
+    `The main thread's CPU per ${UNIT} (µs) by where the code comes from (generated: compiled at run time, such as Ajv's validators; native: V8's builtins such as JSON.parse, and Node's C++ bindings; program: V8 itself outside JavaScript):`,
     '',
     `| mode | ${shown.join(' | ')} |`,
     `|---|${shown.map(() => '---').join('|')}|`,
@@ -151,7 +151,7 @@ function categoryTable(profiles: ModeProfile[]): string[] {
 function topFunctions(p: ModeProfile): string[] {
   const rows = [...p.functions].sort((a, b) => b[1].us - a[1].us).slice(0, TOP);
   return [
-    `${p.mode.name}: the main thread's ${TOP} heaviest functions by self time (µs per ${LOAD === 'single' ? 'request' : 'record'}; ${p.samples} samples):`,
+    `${p.mode.name}: the main thread's ${TOP} heaviest functions by self time (µs per ${UNIT}; ${p.samples} samples):`,
     '',
     '| µs | category | function |',
     '|---|---|---|',
@@ -162,9 +162,8 @@ function topFunctions(p: ModeProfile): string[] {
 function survivorTable(p: ModeProfile): string[] {
   const { perRecord, bySite } = p.survivors!;
   const rows = [...bySite].sort((a, b) => b[1].bytes - a[1].bytes).slice(0, TOP);
-  const unit = LOAD === 'single' ? 'request' : 'record';
   return [
-    `${p.mode.name}: ${perRecord.toFixed(0)} bytes per ${unit} outlived a young-generation GC (sampled); the functions that allocated most of them (bytes per ${unit}):`,
+    `${p.mode.name}: ${perRecord.toFixed(0)} bytes per ${UNIT} outlived a young-generation GC (sampled); the functions that allocated most of them (bytes per ${UNIT}):`,
     '',
     '| bytes | category | allocated in |',
     '|---|---|---|',
@@ -181,7 +180,7 @@ function difference(a: ModeProfile, b: ModeProfile): string[] {
   const mainA = a.threadUs.get('MainThread') ?? 0;
   const mainB = b.threadUs.get('MainThread') ?? 0;
   return [
-    `${a.mode.name} against ${b.mode.name}: the main thread's CPU per ${LOAD === 'single' ? 'request' : 'record'} is ${us(mainA)} against ${us(mainB)} µs (${mainA >= mainB ? '+' : ''}${us(mainA - mainB)}); the ${TOP} functions whose self time grew most:`,
+    `${a.mode.name} against ${b.mode.name}: the main thread's CPU per ${UNIT} is ${us(mainA)} against ${us(mainB)} µs (${mainA >= mainB ? '+' : ''}${us(mainA - mainB)}); the ${TOP} functions whose self time grew most:`,
     '',
     `| difference (µs) | ${a.mode.name} | ${b.mode.name} | category | function |`,
     '|---|---|---|---|---|',
@@ -194,7 +193,7 @@ async function main() {
   const outDir = process.env.PROFILE_OUT ?? join(ROOT, 'bench/profiles', `${stamp}-${LOAD}`);
   mkdirSync(outDir, { recursive: true });
   console.log('bench:profile: npm run build');
-  execFileSync(join(ROOT, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+  buildService();
   let stack: RunningStack | undefined;
   const runDir = mkdtempSync(join(tmpdir(), 'profile-stack-'));
   const profiles: ModeProfile[] = [];

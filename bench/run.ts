@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { ROOT, startStack, stackVersions } from '../stack/native.ts';
 import { CEILING, MODES as ALL_MODES, modesNamed, PRETENURING, type Mode } from './modes.ts';
 import { alternatingRatio, freshSplit, median, pairedRatio, type FreshProcess, type Round } from './paired.ts';
-import { cpuSeconds, load as loadOn, loadAsync, peakRssMiB, pinToCore1, threadCpuSeconds, withServices, type LoadResult } from './service-process.ts';
+import { buildService, cpuSeconds, load as loadOn, loadAsync, peakRssMiB, pinToCore1, threadCpuSeconds, withServices, type LoadResult } from './service-process.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 // Paired runs per order: the second-started service of a pair ran 2-3% slower than the first
@@ -171,7 +171,7 @@ async function floorAt(rate: number): Promise<LoadResult[]> {
 
 async function main() {
   console.log('bench: npm run build');
-  execFileSync(join(ROOT, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+  buildService();
   console.log('bench: the batch pipeline stage by stage (bench/stages.ts) on core 0');
   const stages = execFileSync('taskset', ['-c', '0', process.execPath, 'bench/stages.ts'], { cwd: ROOT, encoding: 'utf8' }).trim();
   console.log(stages);

@@ -29,7 +29,7 @@ interface Pending {
 /** Records not committed yet, by type and id; per type, so that a lookup needs no key built from type and id (a string per record). */
 type PendingIndex = Record<RecordType, Map<string, StoredRecord>>;
 const pendingIndex = (): PendingIndex => ({ transaction: new Map(), claim: new Map() });
-function indexOf(items: readonly Pending[]): PendingIndex {
+function indexRecords(items: readonly Pending[]): PendingIndex {
   const index = pendingIndex();
   for (const { record } of items) index[record.type].set(record.id, record);
   return index;
@@ -268,8 +268,8 @@ export class SqliteStore implements RecordStore {
     if (this.writing || this.queue.length === 0 || this.writerError) return;
     const group = this.queue.splice(0, this.maxRecords);
     // The queue's index goes with the group; only a queue longer than one group is indexed anew.
-    this.writingById = this.queue.length === 0 ? this.queuedById : indexOf(group);
-    this.queuedById = this.queue.length === 0 ? pendingIndex() : indexOf(this.queue);
+    this.writingById = this.queue.length === 0 ? this.queuedById : indexRecords(group);
+    this.queuedById = this.queue.length === 0 ? pendingIndex() : indexRecords(this.queue);
     // Pushed, not preallocated: a holey array crosses to the writer in V8's sparse format, slower
     // on both sides. An empty rule list, most records', needs no JSON.stringify.
     const values: WriteGroup['values'] = [];
