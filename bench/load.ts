@@ -1,15 +1,16 @@
 // The load generator, in its own process (bench/run.ts pins it to the other core). Prints one
 // JSON line: requests/s, records/s, latency, errors, and the count of each status other than 2xx.
 //
-//   node bench/load.ts <url> <single|batch> <connections> <seconds> [requests per second]
+//   node bench/load.ts <url> <single|batch> <connections> <seconds> [requests per second] [warm-up seconds]
 //
 // Without a rate: autocannon, closed loop, as fast as the service answers (throughput).
-// With a rate: bench/paced.ts, open loop, evenly spaced arrivals (latency at a given load).
+// With a rate: bench/paced.ts, open loop, evenly spaced arrivals (latency at a given load), after
+// the warm-up seconds (default 0) at the same rate, unmeasured.
 import autocannon from 'autocannon';
 import { pacedLoad, percentile } from './paced.ts';
 import { transactions } from './records.ts';
 
-const [url, kind, connections, seconds, rate] = process.argv.slice(2);
+const [url, kind, connections, seconds, rate, warmup] = process.argv.slice(2);
 const BATCH = 100;
 const run = `${process.pid.toString(36)}${Date.now().toString(36)}`;
 const transaction = transactions(run);
@@ -22,7 +23,7 @@ if (rate) {
   const latencies: number[] = [];
   let non2xx = 0;
   const statuses: Record<string, number> = {};
-  const result = await pacedLoad({ url, path, body, rate: Number(rate), seconds: Number(seconds), connections: Number(connections) }, (answer) => {
+  const result = await pacedLoad({ url, path, body, rate: Number(rate), seconds: Number(seconds), warmupSeconds: Number(warmup ?? 0), connections: Number(connections) }, (answer) => {
     if (answer.status >= 200 && answer.status < 300) latencies.push(answer.latencyMs);
     else {
       non2xx++;

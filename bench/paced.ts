@@ -15,6 +15,13 @@ export interface PacedOptions {
   body: () => string;
   rate: number;
   seconds: number;
+  /**
+   * Seconds sent at the same rate over the same connections before the measured ones, whose
+   * answers are not reported (nor their lateness, nor their errors): the closed-loop phases have a
+   * warm-up too. Without it the service's JIT saw this client's requests for the first time in the
+   * measured window (docs/benchmarks.md, twelfth pass).
+   */
+  warmupSeconds?: number;
   /** Keep-alive connections; a request due while all are busy waits for one (and that wait counts). */
   connections: number;
   timeoutMs?: number;
@@ -26,7 +33,7 @@ export interface Answer {
   body: string;
   /** From when the request was due to the end of the answer. */
   latencyMs: number;
-  /** When the request was due, in ms from the start of the run. */
+  /** When the request was due, in ms from the start of the measured run (after any warm-up). */
   dueMs: number;
 }
 
@@ -53,7 +60,8 @@ export async function pacedLoad(options: PacedOptions, onAnswer: (answer: Answer
   const method = options.method ?? 'POST';
   const timeoutMs = options.timeoutMs ?? 30_000;
   const intervalMs = 1000 / options.rate;
-  const total = Math.round(options.rate * options.seconds);
+  const warmup = Math.round(options.rate * (options.warmupSeconds ?? 0));
+  const total = warmup + Math.round(options.rate * options.seconds);
   const errorMessages: Record<string, number> = {};
   const lateness: number[] = [];
   let sent = 0;
@@ -102,21 +110,21 @@ export async function pacedLoad(options: PacedOptions, onAnswer: (answer: Answer
     return new Promise((resolve, reject) => queue.push({ resolve, reject }));
   };
 
-  const send = async (dueAt: number): Promise<void> => {
-    lateness.push(performance.now() - dueAt);
+  const send = async (dueAt: number, measured: boolean): Promise<void> => {
+    if (measured) lateness.push(performance.now() - dueAt);
     const payload = options.body();
     let connection: RawConnection;
     try {
       connection = await acquire();
     } catch (error) {
-      fail(error as Error);
+      if (measured) fail(error as Error);
       return;
     }
     try {
       const answer: RawAnswer = await connection.send(requestHead(method, hostHeader, options.path, payload), payload, timeoutMs);
-      onAnswer({ ...answer, latencyMs: performance.now() - dueAt, dueMs: dueAt - started });
+      if (measured) onAnswer({ ...answer, latencyMs: performance.now() - dueAt, dueMs: dueAt - measuredFrom });
     } catch (error) {
-      fail(error as Error);
+      if (measured) fail(error as Error);
     } finally {
       release(connection);
     }
@@ -139,13 +147,14 @@ export async function pacedLoad(options: PacedOptions, onAnswer: (answer: Answer
     for (const connection of pool) connection.expire(now);
   }, 100);
   const started = performance.now();
+  const measuredFrom = started + warmup * intervalMs;
   const inFlight = new Set<Promise<void>>();
   await new Promise<void>((done) => {
     const tick = () => {
       const now = performance.now();
       // Everything due by now leaves now, each with its own due time.
       while (sent < total && started + sent * intervalMs <= now) {
-        const p = send(started + sent * intervalMs);
+        const p = send(started + sent * intervalMs, sent >= warmup);
         sent++;
         inFlight.add(p);
         p.then(() => inFlight.delete(p));
@@ -159,7 +168,7 @@ export async function pacedLoad(options: PacedOptions, onAnswer: (answer: Answer
   clearInterval(sweep);
   for (const connection of pool) connection.destroy();
   lateness.sort((a, b) => a - b);
-  return { seconds: (performance.now() - started) / 1000, sent, errors, errorMessages, lateP99Ms: percentile(lateness, 99) };
+  return { seconds: (performance.now() - measuredFrom) / 1000, sent: sent - warmup, errors, errorMessages, lateP99Ms: percentile(lateness, 99) };
 }
 
 export function percentile(sorted: readonly number[], p: number): number {

@@ -33,6 +33,11 @@ const SINGLE_CONNECTIONS = 64;
 // and that wait counts in their latency. At 256, a stall filled the limit and the requests
 // answered 503 dropped out of the latency figures, the slowest ones first.
 const PACED_CONNECTIONS = 128;
+// The paced phase starts with this many seconds at its rate, unmeasured, as the closed-loop phases
+// start with a 3 s warm-up. Its client is not autocannon: without it, its first requests made V8
+// deoptimize the service's request path, and recompiling it 1.3 s later stalled the one core for
+// ~40 ms, often enough to set the p99 alone (docs/benchmarks.md, twelfth pass).
+const PACED_WARMUP_SECONDS = Number(process.env.BENCH_PACED_WARMUP_SECONDS ?? 3);
 // 16: with 8, the service sat idle 17% of the time waiting for the next batch (profiled).
 const BATCH_CONNECTIONS = 16;
 
@@ -49,7 +54,7 @@ const FRESH_PROCESSES = Number(process.env.BENCH_FRESH_PROCESSES ?? 8);
 interface RunResult { single: LoadResult; batch: LoadResult; halfLoad: LoadResult; peakRssMiB: number }
 
 /** A load on the port of the sequential runs and the fresh processes. */
-const load = (kind: 'single' | 'batch', connections: number, seconds: number, rate?: number): LoadResult => loadOn(PORT, kind, connections, seconds, rate);
+const load = (kind: 'single' | 'batch', connections: number, seconds: number, rate?: number, warmupSeconds = 0): LoadResult => loadOn(PORT, kind, connections, seconds, rate, warmupSeconds);
 
 interface PairResult { a: number; b: number; cpuUsPerRequestA: number; cpuUsPerRequestB: number }
 
@@ -153,7 +158,7 @@ async function runOnce(mode: Mode, halfRate?: number): Promise<RunResult> {
     load('single', SINGLE_CONNECTIONS, 3); // warm-up: JIT, SQLite pages, exporter connections
     const single = load('single', SINGLE_CONNECTIONS, SECONDS);
     const batch = load('batch', BATCH_CONNECTIONS, SECONDS);
-    const halfLoad = load('single', PACED_CONNECTIONS, SECONDS, halfRate ?? single.requestsPerSecond / 2);
+    const halfLoad = load('single', PACED_CONNECTIONS, SECONDS, halfRate ?? single.requestsPerSecond / 2, PACED_WARMUP_SECONDS);
     return { single, batch, halfLoad, peakRssMiB: peakRssMiB(service.pid!) };
   });
 }
@@ -165,7 +170,7 @@ async function runOnce(mode: Mode, halfRate?: number): Promise<RunResult> {
  */
 async function floorAt(rate: number): Promise<LoadResult[]> {
   const runs: LoadResult[] = [];
-  for (let run = 1; run <= RUNS; run++) runs.push(await withServices([CEILING], [PORT], async () => load('single', PACED_CONNECTIONS, SECONDS, rate)));
+  for (let run = 1; run <= RUNS; run++) runs.push(await withServices([CEILING], [PORT], async () => load('single', PACED_CONNECTIONS, SECONDS, rate, PACED_WARMUP_SECONDS)));
   return runs;
 }
 

@@ -60,9 +60,9 @@ export async function withServices<T>(modes: Mode[], ports: number[], body: (ser
   }
 }
 
-function loadArgs(port: number, kind: 'single' | 'batch', connections: number, seconds: number, rate?: number): string[] {
+function loadArgs(port: number, kind: 'single' | 'batch', connections: number, seconds: number, rate?: number, warmupSeconds = 0): string[] {
   const args = ['-c', '1', process.execPath, 'bench/load.ts', `http://127.0.0.1:${port}`, kind, String(connections), String(seconds)];
-  if (rate) args.push(String(Math.round(rate)));
+  if (rate) args.push(String(Math.round(rate)), String(warmupSeconds));
   return args;
 }
 
@@ -72,9 +72,9 @@ function parseLoad(kind: string, out: string): LoadResult {
   return result;
 }
 
-/** Loads the service on `port` from core 1: closed loop, or paced at `rate` requests/s. */
-export function load(port: number, kind: 'single' | 'batch', connections: number, seconds: number, rate?: number): LoadResult {
-  return parseLoad(kind, execFileSync('taskset', loadArgs(port, kind, connections, seconds, rate), { cwd: ROOT, encoding: 'utf8' }));
+/** Loads the service on `port` from core 1: closed loop, or paced at `rate` requests/s after `warmupSeconds` unmeasured. */
+export function load(port: number, kind: 'single' | 'batch', connections: number, seconds: number, rate?: number, warmupSeconds = 0): LoadResult {
+  return parseLoad(kind, execFileSync('taskset', loadArgs(port, kind, connections, seconds, rate, warmupSeconds), { cwd: ROOT, encoding: 'utf8' }));
 }
 
 /** `load`, without blocking this process: for two generators at once. */

@@ -93,6 +93,26 @@ it('sends rate × seconds requests on schedule, each answered, over reused conne
   assert.ok(due[199] - due[0] > 900 && due[199] - due[0] < 1100, `due times span ${due[199] - due[0]} ms`);
 });
 
+it('sends the warm-up first, at the same rate over the same connections, and reports only what follows', async () => {
+  bodiesSeen = [];
+  const answers: Answer[] = [];
+  let n = 0;
+  const result = await pacedLoad(
+    { url: `http://127.0.0.1:${port}`, path: '/echo', body: () => JSON.stringify({ n: n++ }), rate: 200, seconds: 0.5, warmupSeconds: 0.5, connections: 8 },
+    (answer) => answers.push(answer),
+  );
+  // 100 warm-up requests reached the server, unreported; the 100 measured ones came after them.
+  assert.deepEqual(bodiesSeen.filter(Boolean).map((b) => JSON.parse(b).n).sort((a, b) => a - b), Array.from({ length: 200 }, (_, i) => i));
+  assert.equal(result.sent, 100);
+  assert.equal(answers.length, 100);
+  assert.deepEqual(answers.map((a) => JSON.parse(a.body).echo).map((b) => JSON.parse(b).n).sort((a, b) => a - b), Array.from({ length: 100 }, (_, i) => 100 + i));
+  // Due times count from the end of the warm-up, and the measured half second lasted about that.
+  const due = answers.map((a) => a.dueMs).sort((a, b) => a - b);
+  assert.ok(due[0] >= 0 && due[0] < 20, `first measured request due at ${due[0]} ms`);
+  assert.ok(due[99] > 450 && due[99] < 550, `last measured request due at ${due[99]} ms`);
+  assert.ok(result.seconds > 0.45 && result.seconds < 1, `measured ${result.seconds} s`);
+});
+
 it('keeps going when the server closes connections: new ones are opened', async () => {
   const answers: Answer[] = [];
   const result = await pacedLoad(
