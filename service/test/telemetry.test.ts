@@ -8,6 +8,7 @@ import { InMemoryLogRecordExporter, SimpleLogRecordProcessor } from '@openteleme
 import { DataPointType, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { catalog, serviceInstruments } from '../src/telemetry/catalog.ts';
+import { PooledIdGenerator } from '../src/telemetry/ids.ts';
 import { startTelemetry, type Telemetry } from '../src/telemetry/setup.ts';
 import { TallyProducer } from '../src/telemetry/tally-producer.ts';
 import { PullReader } from './pull-reader.ts';
@@ -55,6 +56,12 @@ const byTrace = (traceId: string) => spans.getFinishedSpans().filter((s) => s.sp
 const serverSpanOf = (list: ReadableSpan[]) => list.find((s) => s.kind === SpanKind.SERVER)!;
 
 describe('traces', () => {
+  it('takes trace and span ids from the pooled generator', () => {
+    // The SDK keeps its options in a private field; ids.test.ts checks the generator itself.
+    const options = (telemetry.tracerProvider as unknown as { _tracerOptions: { idGenerator: unknown } })._tracerOptions;
+    assert.ok(options.idGenerator instanceof PooledIdGenerator);
+  });
+
   it('continues an incoming traceparent: server span under the given parent, pipeline spans under it', async () => {
     spans.reset();
     const tx = helpers.transaction({ currency: 'USD', region: 'na' });

@@ -13,6 +13,7 @@ import { BatchLogRecordProcessor, LoggerProvider, type LogRecordExporter, type L
 import { MeterProvider, type IMetricReader } from '@opentelemetry/sdk-metrics';
 import { BatchSpanProcessor, TracerProvider, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { serviceVersion } from '../version.ts';
+import { PooledIdGenerator } from './ids.ts';
 import { samplerFromEnv } from './sampler.ts';
 
 type Env = Record<string, string | undefined>;
@@ -66,7 +67,12 @@ export function startTelemetry(env: Env, parts: TelemetryParts): Telemetry {
     new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
   );
 
-  const tracerProvider = new TracerProvider({ resource, sampler: samplerFromEnv(env), spanProcessors: parts.spanProcessors });
+  const tracerProvider = new TracerProvider({
+    resource,
+    sampler: samplerFromEnv(env),
+    idGenerator: new PooledIdGenerator(),
+    spanProcessors: parts.spanProcessors,
+  });
   trace.setGlobalTracerProvider(tracerProvider);
 
   const meterProvider = new MeterProvider({ resource, readers: parts.metricReaders });

@@ -1,0 +1,66 @@
+// The pooled trace and span id generator: W3C-valid ids, cut in order from the pool and refilled
+// when it runs out, never the all-zero invalid id, and used by the SDK's tracer.
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { TracerProvider } from '@opentelemetry/sdk-trace';
+import { PooledIdGenerator } from '../src/telemetry/ids.ts';
+
+/** Fills the pool with 0, 1, 2, ... (mod 256) continuing across refills, and counts the refills. */
+function countingFill() {
+  let next = 0;
+  const fill = (bytes: Buffer) => {
+    fill.refills++;
+    for (let i = 0; i < bytes.length; i++) bytes[i] = next++ & 0xff;
+    return bytes;
+  };
+  fill.refills = 0;
+  return fill;
+}
+
+it('gives 32- and 16-digit lowercase hex ids, all different, across many refills of the pool', () => {
+  const ids = new PooledIdGenerator();
+  const traces = Array.from({ length: 20_000 }, () => ids.generateTraceId());
+  const spans = Array.from({ length: 20_000 }, () => ids.generateSpanId());
+  assert.ok(traces.every((id) => /^[0-9a-f]{32}$/.test(id)));
+  assert.ok(spans.every((id) => /^[0-9a-f]{16}$/.test(id)));
+  assert.equal(new Set(traces).size, traces.length);
+  assert.equal(new Set(spans).size, spans.length);
+  // Random digits: each of the 16 appears about as often as the others (960,000 digits in all).
+  const counts = new Map<string, number>();
+  for (const id of [...traces, ...spans]) for (const digit of id) counts.set(digit, (counts.get(digit) ?? 0) + 1);
+  assert.equal(counts.size, 16);
+  for (const [digit, count] of counts) assert.ok(Math.abs(count - 60_000) < 3_000, `digit ${digit} ${count} times`);
+});
+
+it('cuts ids from the pool in order and refills it when the next id does not fit', () => {
+  const fill = countingFill();
+  const ids = new PooledIdGenerator(fill);
+  assert.equal(ids.generateTraceId(), '000102030405060708090a0b0c0d0e0f');
+  assert.equal(ids.generateSpanId(), '1011121314151617');
+  assert.equal(fill.refills, 1);
+  // 4096 bytes hold 170 pairs of ids (24 bytes each) and 16 bytes more: a trace id after them
+  // does not fit and comes from the next pool, which continues the count.
+  for (let i = 1; i < 170; i++) {
+    ids.generateTraceId();
+    ids.generateSpanId();
+  }
+  assert.equal(ids.generateSpanId(), 'f0f1f2f3f4f5f6f7', 'the 16 bytes left hold one more span id');
+  assert.equal(fill.refills, 1);
+  assert.equal(ids.generateTraceId(), '000102030405060708090a0b0c0d0e0f', 'the second pool');
+  assert.equal(fill.refills, 2);
+});
+
+it('never gives the all-zero invalid id', () => {
+  const ids = new PooledIdGenerator((bytes) => bytes.fill(0));
+  assert.equal(ids.generateTraceId(), `${'0'.repeat(31)}1`);
+  assert.equal(ids.generateSpanId(), `${'0'.repeat(15)}1`);
+});
+
+it('is what the SDK tracer uses for new traces and spans', () => {
+  const provider = new TracerProvider({ idGenerator: new PooledIdGenerator(countingFill()) });
+  const span = provider.getTracer('test').startSpan('root');
+  // The tracer asks for the span id first, then the trace id of a new trace.
+  assert.equal(span.spanContext().spanId, '0001020304050607');
+  assert.equal(span.spanContext().traceId, '08090a0b0c0d0e0f1011121314151617');
+  span.end();
+});
