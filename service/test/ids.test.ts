@@ -38,9 +38,9 @@ it('cuts ids from the pool in order and refills it when the next id does not fit
   assert.equal(ids.generateTraceId(), '000102030405060708090a0b0c0d0e0f');
   assert.equal(ids.generateSpanId(), '1011121314151617');
   assert.equal(fill.refills, 1);
-  // 4096 bytes hold 170 pairs of ids (24 bytes each) and 16 bytes more: a trace id after them
+  // 16,384 bytes hold 682 pairs of ids (24 bytes each) and 16 bytes more: a trace id after them
   // does not fit and comes from the next pool, which continues the count.
-  for (let i = 1; i < 170; i++) {
+  for (let i = 1; i < 682; i++) {
     ids.generateTraceId();
     ids.generateSpanId();
   }
@@ -50,10 +50,13 @@ it('cuts ids from the pool in order and refills it when the next id does not fit
   assert.equal(fill.refills, 2);
 });
 
-it('never gives the all-zero invalid id', () => {
+it('never gives the all-zero invalid id, and keeps ids that merely end in zeros', () => {
   const ids = new PooledIdGenerator((bytes) => bytes.fill(0));
   assert.equal(ids.generateTraceId(), `${'0'.repeat(31)}1`);
   assert.equal(ids.generateSpanId(), `${'0'.repeat(15)}1`);
+  // One nonzero byte first, zeros after: valid as it is.
+  const endsInZeros = new PooledIdGenerator((bytes) => bytes.fill(0).fill(1, 0, 1));
+  assert.equal(endsInZeros.generateTraceId(), `01${'0'.repeat(30)}`);
 });
 
 it('is what the SDK tracer uses for new traces and spans', () => {

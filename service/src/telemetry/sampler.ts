@@ -27,6 +27,10 @@ export const DEFAULT_TRACES_PER_SECOND = 25;
 
 type Env = Record<string, string | undefined>;
 
+// One result object each, not one per span: the sampler runs for every request.
+const DROP: SamplingResult = Object.freeze({ decision: SamplingDecision.NOT_RECORD });
+const KEEP: SamplingResult = Object.freeze({ decision: SamplingDecision.RECORD_AND_SAMPLED });
+
 /** OTEL_TRACES_SAMPLER_ARG for the ratio samplers; the spec's default ratio is 1. */
 function ratio(env: Env): number {
   const raw = env.OTEL_TRACES_SAMPLER_ARG;
@@ -65,9 +69,9 @@ export class RateLimitingSampler implements Sampler {
     const now = this.now();
     this.tokens = Math.min(this.capacity, this.tokens + ((now - this.last) / 1000) * this.perSecond);
     this.last = now;
-    if (this.tokens < 1) return { decision: SamplingDecision.NOT_RECORD };
+    if (this.tokens < 1) return DROP;
     this.tokens -= 1;
-    return { decision: SamplingDecision.RECORD_AND_SAMPLED };
+    return KEEP;
   }
 
   toString(): string {
@@ -108,7 +112,7 @@ export class PrioritySampler implements Sampler {
 
   shouldSample(ctx: Context, traceId: string, name: string, kind: SpanKind, attributes: Attributes, links: Link[]): SamplingResult {
     const priority = attributes?.[FORCE_SAMPLE_ATTRIBUTE];
-    if (typeof priority === 'number' && priority >= 1) return { decision: SamplingDecision.RECORD_AND_SAMPLED };
+    if (typeof priority === 'number' && priority >= 1) return KEEP;
     return this.delegate.shouldSample(ctx, traceId, name, kind, attributes, links);
   }
 
