@@ -32,22 +32,39 @@ it('gives 32- and 16-digit lowercase hex ids, all different, across many refills
   for (const [digit, count] of counts) assert.ok(Math.abs(count - 60_000) < 3_000, `digit ${digit} ${count} times`);
 });
 
-it('cuts ids from the pool in order and refills it when the next id does not fit', () => {
+it('cuts ids in order from 512-byte chunks of the pool and refills the pool every 16 KiB', () => {
   const fill = countingFill();
   const ids = new PooledIdGenerator(fill);
   assert.equal(ids.generateTraceId(), '000102030405060708090a0b0c0d0e0f');
   assert.equal(ids.generateSpanId(), '1011121314151617');
   assert.equal(fill.refills, 1);
-  // 16,384 bytes hold 682 pairs of ids (24 bytes each) and 16 bytes more: a trace id after them
-  // does not fit and comes from the next pool, which continues the count.
-  for (let i = 1; i < 682; i++) {
+  // 16 KiB hold 2,048 span ids of 8 bytes, 64 to a chunk, the count running on across chunks; the
+  // two ids above took 3 of those places.
+  const spans: string[] = [];
+  for (let i = 3; i < 2048; i++) spans.push(ids.generateSpanId());
+  assert.equal(spans[0], '18191a1b1c1d1e1f');
+  assert.equal(spans.at(-1), 'f8f9fafbfcfdfeff', 'the last 8 bytes of the first fill');
+  assert.equal(fill.refills, 1);
+  assert.equal(ids.generateSpanId(), '0001020304050607', 'the first bytes of the second fill');
+  assert.equal(fill.refills, 2);
+});
+
+it('skips the rest of a chunk too short for the next id', () => {
+  const fill = countingFill();
+  const ids = new PooledIdGenerator(fill);
+  // A chunk holds 21 pairs of ids (24 bytes each) and 8 bytes more.
+  for (let i = 0; i < 21; i++) {
     ids.generateTraceId();
     ids.generateSpanId();
   }
-  assert.equal(ids.generateSpanId(), 'f0f1f2f3f4f5f6f7', 'the 16 bytes left hold one more span id');
+  assert.equal(ids.generateTraceId(), '000102030405060708090a0b0c0d0e0f', 'bytes 512-527: the next chunk');
+  const other = new PooledIdGenerator(countingFill());
+  for (let i = 0; i < 21; i++) {
+    other.generateTraceId();
+    other.generateSpanId();
+  }
+  assert.equal(other.generateSpanId(), 'f8f9fafbfcfdfeff', 'bytes 504-511: a span id fits in the rest');
   assert.equal(fill.refills, 1);
-  assert.equal(ids.generateTraceId(), '000102030405060708090a0b0c0d0e0f', 'the second pool');
-  assert.equal(fill.refills, 2);
 });
 
 it('never gives the all-zero invalid id, and keeps ids that merely end in zeros', () => {

@@ -1,14 +1,22 @@
-// Trace and span ids cut from a pool of random hex: one randomFillSync and one hex conversion per
-// 16 KiB (about 680 requests), where the SDK's RandomIdGenerator calls Math.random and converts a
-// buffer to hex for every id. Every request starts a span and so needs two ids, sampled or not;
-// they were 0.85 µs of each request's main-thread time (docs/benchmarks.md, twelfth pass).
-// crypto's generator also gives W3C Trace Context's random trace ids, which Math.random does not.
+// Trace and span ids cut from hex strings of crypto-random bytes, where the SDK's RandomIdGenerator
+// calls Math.random and converts a buffer to hex for every id. Every request starts a span and so
+// needs two ids, sampled or not; they were 0.85 µs of each request's main-thread time
+// (docs/benchmarks.md, twelfth pass). crypto's generator also gives W3C Trace Context's random
+// trace ids, which Math.random does not.
 import { randomFillSync } from 'node:crypto';
 import type { IdGenerator } from '@opentelemetry/sdk-trace';
 
-// A call's fixed cost is most of it at 4 KiB (3.5 µs here; 10 µs for 64 KiB), and past 64 KiB the
-// hex string is a large object, slower to make (100 µs for 64 KiB, against 1.5 for 4 KiB).
+/**
+ * Random bytes per randomFillSync. In the service each call cost about 30 µs whatever its size
+ * (profiled at 4 KiB), so one call serves about 680 requests.
+ */
 const POOL_BYTES = 16 * 1024;
+/**
+ * Bytes per hex string that ids are cut from. An id is a slice of its string and keeps all of it
+ * alive while it lives: the ids of spans and logs awaiting export (seconds) then hold 1 KiB each at
+ * most, where slices of one string per pool held 32 KiB.
+ */
+const CHUNK_BYTES = 512;
 const TRACE_ID_CHARS = 32;
 const SPAN_ID_CHARS = 16;
 const INVALID_TRACE_ID = '0'.repeat(TRACE_ID_CHARS);
@@ -17,6 +25,8 @@ const INVALID_SPAN_ID = '0'.repeat(SPAN_ID_CHARS);
 export class PooledIdGenerator implements IdGenerator {
   private readonly bytes = Buffer.allocUnsafe(POOL_BYTES);
   private readonly fill: (bytes: Buffer) => Buffer;
+  /** Where the next chunk starts in `bytes`; past the end, the pool is refilled first. */
+  private chunkStart = POOL_BYTES;
   private hex = '';
   private offset = 0;
 
@@ -33,10 +43,15 @@ export class PooledIdGenerator implements IdGenerator {
     return valid(this.take(SPAN_ID_CHARS), INVALID_SPAN_ID);
   }
 
-  /** The next `chars` characters of the pool; a substring, which V8 keeps as a slice of it. */
+  /** The next `chars` hex digits; the rest of a chunk too short for them is skipped. */
   private take(chars: number): string {
     if (this.offset + chars > this.hex.length) {
-      this.hex = this.fill(this.bytes).toString('hex');
+      if (this.chunkStart + CHUNK_BYTES > POOL_BYTES) {
+        this.fill(this.bytes);
+        this.chunkStart = 0;
+      }
+      this.hex = this.bytes.toString('hex', this.chunkStart, this.chunkStart + CHUNK_BYTES);
+      this.chunkStart += CHUNK_BYTES;
       this.offset = 0;
     }
     const id = this.hex.slice(this.offset, this.offset + chars);
