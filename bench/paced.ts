@@ -60,7 +60,9 @@ export async function pacedLoad(options: PacedOptions, onAnswer: (answer: Answer
   const method = options.method ?? 'POST';
   const timeoutMs = options.timeoutMs ?? 30_000;
   const intervalMs = 1000 / options.rate;
-  const warmup = Math.round(options.rate * (options.warmupSeconds ?? 0));
+  const warmupSeconds = options.warmupSeconds ?? 0;
+  if (!(Number.isFinite(warmupSeconds) && warmupSeconds >= 0)) throw new RangeError(`warmupSeconds: a number of seconds >= 0, not ${options.warmupSeconds}`);
+  const warmup = Math.round(options.rate * warmupSeconds);
   const total = warmup + Math.round(options.rate * options.seconds);
   const errorMessages: Record<string, number> = {};
   const lateness: number[] = [];

@@ -35,8 +35,8 @@ const SINGLE_CONNECTIONS = 64;
 const PACED_CONNECTIONS = 128;
 // The paced phase starts with this many seconds at its rate, unmeasured, as the closed-loop phases
 // start with a 3 s warm-up. Its client is not autocannon: without it, its first requests made V8
-// deoptimize the service's request path, and recompiling it 1.3 s later stalled the one core for
-// ~40 ms, often enough to set the p99 alone (docs/benchmarks.md, twelfth pass).
+// deoptimize the service's request path, and recompiling it 1.3 s later on the one core held
+// requests up to 40-55 ms, often enough to set the p99 alone (docs/benchmarks.md, twelfth pass).
 const PACED_WARMUP_SECONDS = Number(process.env.BENCH_PACED_WARMUP_SECONDS ?? 3);
 // 16: with 8, the service sat idle 17% of the time waiting for the next batch (profiled).
 const BATCH_CONNECTIONS = 16;

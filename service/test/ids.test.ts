@@ -5,12 +5,16 @@ import { it } from 'node:test';
 import { TracerProvider } from '@opentelemetry/sdk-trace';
 import { PooledIdGenerator } from '../src/telemetry/ids.ts';
 
-/** Fills the pool with 0, 1, 2, ... (mod 256) continuing across refills, and counts the refills. */
+/**
+ * Fills the pool with the 16-bit count 0, 1, 2, ... (two bytes each), continuing across refills, and
+ * counts the refills: an id's digits say which bytes of which fill it came from (byte i holds half
+ * of the count i / 2, so the four digits "abcd" come from bytes 2 × 0xabcd and 2 × 0xabcd + 1).
+ */
 function countingFill() {
   let next = 0;
   const fill = (bytes: Buffer) => {
     fill.refills++;
-    for (let i = 0; i < bytes.length; i++) bytes[i] = next++ & 0xff;
+    for (let i = 0; i < bytes.length; i += 2) bytes.writeUInt16BE(next++ & 0xffff, i);
     return bytes;
   };
   fill.refills = 0;
@@ -35,17 +39,19 @@ it('gives 32- and 16-digit lowercase hex ids, all different, across many refills
 it('cuts ids in order from 512-byte chunks of the pool and refills the pool every 16 KiB', () => {
   const fill = countingFill();
   const ids = new PooledIdGenerator(fill);
-  assert.equal(ids.generateTraceId(), '000102030405060708090a0b0c0d0e0f');
-  assert.equal(ids.generateSpanId(), '1011121314151617');
+  assert.equal(ids.generateTraceId(), '00000001000200030004000500060007', 'bytes 0-15');
+  assert.equal(ids.generateSpanId(), '00080009000a000b', 'bytes 16-23');
   assert.equal(fill.refills, 1);
   // 16 KiB hold 2,048 span ids of 8 bytes, 64 to a chunk, the count running on across chunks; the
   // two ids above took 3 of those places.
   const spans: string[] = [];
   for (let i = 3; i < 2048; i++) spans.push(ids.generateSpanId());
-  assert.equal(spans[0], '18191a1b1c1d1e1f');
-  assert.equal(spans.at(-1), 'f8f9fafbfcfdfeff', 'the last 8 bytes of the first fill');
+  assert.equal(spans[0], '000c000d000e000f', 'bytes 24-31');
+  assert.equal(spans[63 - 3], '00fc00fd00fe00ff', 'bytes 504-511, the end of the first chunk');
+  assert.equal(spans[64 - 3], '0100010101020103', 'bytes 512-519, the start of the second');
+  assert.equal(spans.at(-1), '1ffc1ffd1ffe1fff', 'bytes 16,376-16,383, the end of the first fill');
   assert.equal(fill.refills, 1);
-  assert.equal(ids.generateSpanId(), '0001020304050607', 'the first bytes of the second fill');
+  assert.equal(ids.generateSpanId(), '2000200120022003', 'the first bytes of the second fill');
   assert.equal(fill.refills, 2);
 });
 
@@ -57,13 +63,13 @@ it('skips the rest of a chunk too short for the next id', () => {
     ids.generateTraceId();
     ids.generateSpanId();
   }
-  assert.equal(ids.generateTraceId(), '000102030405060708090a0b0c0d0e0f', 'bytes 512-527: the next chunk');
+  assert.equal(ids.generateTraceId(), '01000101010201030104010501060107', 'bytes 512-527: the next chunk');
   const other = new PooledIdGenerator(countingFill());
   for (let i = 0; i < 21; i++) {
     other.generateTraceId();
     other.generateSpanId();
   }
-  assert.equal(other.generateSpanId(), 'f8f9fafbfcfdfeff', 'bytes 504-511: a span id fits in the rest');
+  assert.equal(other.generateSpanId(), '00fc00fd00fe00ff', 'bytes 504-511: a span id fits in the rest');
   assert.equal(fill.refills, 1);
 });
 
@@ -80,7 +86,7 @@ it('is what the SDK tracer uses for new traces and spans', () => {
   const provider = new TracerProvider({ idGenerator: new PooledIdGenerator(countingFill()) });
   const span = provider.getTracer('test').startSpan('root');
   // The tracer asks for the span id first, then the trace id of a new trace.
-  assert.equal(span.spanContext().spanId, '0001020304050607');
-  assert.equal(span.spanContext().traceId, '08090a0b0c0d0e0f1011121314151617');
+  assert.equal(span.spanContext().spanId, '0000000100020003');
+  assert.equal(span.spanContext().traceId, '000400050006000700080009000a000b');
   span.end();
 });
