@@ -5,6 +5,7 @@
 //   node bench/ids.ts            BENCH_IDS_PAIRS (500,000) pairs per round, BENCH_IDS_ROUNDS (5)
 import { RandomIdGenerator, type IdGenerator } from '@opentelemetry/sdk-trace';
 import { PooledIdGenerator } from '../service/src/telemetry/ids.ts';
+import { median } from './paired.ts';
 
 const PAIRS = Number(process.env.BENCH_IDS_PAIRS ?? 500_000);
 const ROUNDS = Number(process.env.BENCH_IDS_ROUNDS ?? 5);
@@ -20,7 +21,6 @@ function round(ids: IdGenerator): number {
   return us;
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const times = new Map<string, number[]>(generators.map(([name]) => [name, []]));
 for (let r = 0; r < ROUNDS; r++) {
   const order = r % 2 === 0 ? generators : [...generators].reverse();
