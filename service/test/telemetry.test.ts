@@ -9,6 +9,7 @@ import { DataPointType, type ResourceMetrics } from '@opentelemetry/sdk-metrics'
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { catalog, serviceInstruments } from '../src/telemetry/catalog.ts';
 import { PooledIdGenerator } from '../src/telemetry/ids.ts';
+import { RootSpans, rootSpanStarter } from '../src/telemetry/root-spans.ts';
 import { startTelemetry, type Telemetry } from '../src/telemetry/setup.ts';
 import { TallyProducer } from '../src/telemetry/tally-producer.ts';
 import { PullReader } from './pull-reader.ts';
@@ -56,10 +57,14 @@ const byTrace = (traceId: string) => spans.getFinishedSpans().filter((s) => s.sp
 const serverSpanOf = (list: ReadableSpan[]) => list.find((s) => s.kind === SpanKind.SERVER)!;
 
 describe('traces', () => {
-  it('takes trace and span ids from the pooled generator', () => {
+  it('takes trace and span ids from the pooled generator, and root spans from the provider\'s starter', () => {
     // The SDK keeps its options in a private field; ids.test.ts checks the generator itself.
-    const options = (telemetry.tracerProvider as unknown as { _tracerOptions: { idGenerator: unknown } })._tracerOptions;
-    assert.ok(options.idGenerator instanceof PooledIdGenerator);
+    const options = (telemetry.tracerProvider as unknown as { _tracerOptions: { idGenerator: unknown; sampler: unknown } })._tracerOptions;
+    const roots = rootSpanStarter();
+    assert.ok(roots instanceof RootSpans);
+    assert.ok(roots.baseIds instanceof PooledIdGenerator);
+    assert.equal(options.idGenerator, roots.idGenerator);
+    assert.equal(options.sampler, roots.sampler);
   });
 
   it('continues an incoming traceparent: server span under the given parent, pipeline spans under it', async () => {

@@ -5,7 +5,6 @@
 import {
   context,
   propagation,
-  ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
   trace,
@@ -17,6 +16,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Socket } from 'node:net';
 import fp from 'fastify-plugin';
 import { catalog } from './catalog.ts';
+import { LIGHT_ROOT } from './light-context.ts';
+import { rootSpanStarter } from './root-spans.ts';
 import { tallyHistogram, type HistogramCell } from './tally-histogram.ts';
 import { markFailed, TRACER_NAME } from './tracing.ts';
 
@@ -55,6 +56,8 @@ export interface HttpTelemetryOptions {
 async function httpTelemetry(app: FastifyInstance, options: HttpTelemetryOptions) {
   if (options.enabled === false) return;
   const tracer = trace.getTracer(TRACER_NAME);
+  // The kit's setup gives its provider one; with the SDK disabled the no-op tracer starts them.
+  const roots = rootSpanStarter();
   const duration = tallyHistogram(catalog.httpServerRequestDuration);
   app.decorateRequest('otel', null);
   // A socket caches its peer address in a new property the first time it is read. Read only for
@@ -95,14 +98,16 @@ async function httpTelemetry(app: FastifyInstance, options: HttpTelemetryOptions
     }
     // Both propagators read only these headers; most requests carry neither.
     const headers = request.headers;
-    const parent = headers.traceparent === undefined && headers.baggage === undefined
-      ? ROOT_CONTEXT
-      : propagation.extract(ROOT_CONTEXT, headers);
+    const noContext = headers.traceparent === undefined && headers.baggage === undefined;
+    // The request's context descends from a light root (light-context.ts), not the API's.
+    const parent = noContext ? LIGHT_ROOT : propagation.extract(LIGHT_ROOT, headers);
     // No attributes at creation: the kit's samplers (sampler.ts) decide on the parent, a rate and
     // `sampling.priority`, never on HTTP attributes, and most requests are not sampled, so their
     // attributes would be built and cleaned for nothing. A span that records gets them here.
     const m = method(request);
-    const span = tracer.startSpan(spanName(state, m), { kind: SpanKind.SERVER }, parent);
+    const span = noContext && roots !== undefined
+      ? roots.startRootSpan(tracer, spanName(state, m), SpanKind.SERVER)
+      : tracer.startSpan(spanName(state, m), { kind: SpanKind.SERVER }, parent);
     if (span.isRecording()) {
       span.setAttributes({
         'http.request.method': m,

@@ -14,6 +14,7 @@ import { MeterProvider, type IMetricReader } from '@opentelemetry/sdk-metrics';
 import { BatchSpanProcessor, TracerProvider, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { serviceVersion } from '../version.ts';
 import { PooledIdGenerator } from './ids.ts';
+import { RootSpans } from './root-spans.ts';
 import { samplerFromEnv } from './sampler.ts';
 
 type Env = Record<string, string | undefined>;
@@ -67,12 +68,15 @@ export function startTelemetry(env: Env, parts: TelemetryParts): Telemetry {
     new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
   );
 
+  // The provider samples and makes ids through `roots`, which starts the requests' root spans.
+  const roots = new RootSpans(samplerFromEnv(env), new PooledIdGenerator());
   const tracerProvider = new TracerProvider({
     resource,
-    sampler: samplerFromEnv(env),
-    idGenerator: new PooledIdGenerator(),
+    sampler: roots.sampler,
+    idGenerator: roots.idGenerator,
     spanProcessors: parts.spanProcessors,
   });
+  roots.attachTo(tracerProvider);
   trace.setGlobalTracerProvider(tracerProvider);
 
   const meterProvider = new MeterProvider({ resource, readers: parts.metricReaders });
