@@ -97,6 +97,23 @@ describe('root spans', () => {
     assert.deepEqual(exporter.getFinishedSpans().map((s) => s.name), ['root']);
   });
 
+  it('asks the root sampler, when it has one, about root spans, and the full sampler about the SDK\'s spans', async () => {
+    const full = scriptedSampler(DROP);
+    const root = scriptedSampler(KEEP);
+    const ids = sequentialIds();
+    const roots = new RootSpans(full, ids, root);
+    const exporter = new InMemorySpanExporter();
+    const provider = new TracerProvider({ sampler: roots.sampler, idGenerator: roots.idGenerator, spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+    const tracer = provider.getTracer('test');
+    const span = roots.startRootSpan(tracer, 'root', SpanKind.SERVER);
+    tracer.startSpan('child', {}, trace.setSpan(ROOT_CONTEXT, span)).end();
+    span.end();
+    await provider.forceFlush();
+    assert.deepEqual(root.calls.map((c) => c.name), ['root']);
+    assert.deepEqual(full.calls.map((c) => c.name), ['child'], 'the prepared decision was not asked again');
+    assert.deepEqual(exporter.getFinishedSpans().map((s) => s.name), ['root']);
+  });
+
   it('a record-only decision goes through the SDK too: recording, not sampled', async () => {
     const { roots, exporter, provider, tracer } = setup(scriptedSampler({ decision: SamplingDecision.RECORD }));
     const span = roots.startRootSpan(tracer, 'r', SpanKind.SERVER);

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { ROOT_CONTEXT, SpanKind, trace, TraceFlags } from '@opentelemetry/api';
 import { SamplingDecision } from '@opentelemetry/sdk-trace';
-import { RateLimitingSampler, samplerFromEnv } from '../src/telemetry/sampler.ts';
+import { RateLimitingSampler, samplerFromEnv, samplersFromEnv } from '../src/telemetry/sampler.ts';
 
 const ids = Array.from({ length: 4000 }, () => randomBytes(16).toString('hex'));
 const sampledShare = (env: Record<string, string>, attributes = {}) => {
@@ -61,6 +61,27 @@ describe('sampler', () => {
     const tenth = sampledShare({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' });
     assert.ok(tenth > 0.05 && tenth < 0.15, `sampled ${tenth}`);
     assert.throws(() => samplerFromEnv({ OTEL_TRACES_SAMPLER: 'jaeger_remote' }), /not supported/);
+  });
+
+  it('gives each sampler\'s root: the same decisions for spans without a parent, one rate limit between them', () => {
+    const decide = (sampler: ReturnType<typeof samplerFromEnv>, id: string, attributes = {}) =>
+      sampler.shouldSample(ROOT_CONTEXT, id, 'x', SpanKind.SERVER, attributes, []).decision;
+    for (const name of ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio']) {
+      const { sampler, root } = samplersFromEnv({ OTEL_TRACES_SAMPLER: name, OTEL_TRACES_SAMPLER_ARG: '0.3' });
+      assert.deepEqual(ids.map((id) => decide(root, id)), ids.map((id) => decide(sampler, id)), name);
+      assert.equal(decide(root, ids[0], { 'sampling.priority': 1 }), SamplingDecision.RECORD_AND_SAMPLED, `${name}: priority kept at the root`);
+    }
+    // Parent-based: the root is the inner sampler, and a parent's decision is not its business.
+    const { sampler, root } = samplersFromEnv({ OTEL_TRACES_SAMPLER: 'parentbased_always_off' });
+    const parent = trace.setSpanContext(ROOT_CONTEXT, { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: TraceFlags.SAMPLED, isRemote: true });
+    assert.equal(sampler.shouldSample(parent, ids[0], 'x', SpanKind.SERVER, {}, []).decision, SamplingDecision.RECORD_AND_SAMPLED);
+    assert.notEqual(root, sampler);
+    // One bucket of 3 tokens: 2 roots through `root`, then 1 through the sampler, then none from either.
+    const limited = samplersFromEnv({ OTEL_TRACES_SAMPLER: 'parentbased_ratelimiting', OTEL_TRACES_SAMPLER_ARG: '3' });
+    const answers = [limited.root, limited.root, limited.sampler, limited.root, limited.sampler].map((s, i) => decide(s, ids[i]));
+    assert.deepEqual(answers, [1, 1, 1, 0, 0].map((kept) => (kept ? SamplingDecision.RECORD_AND_SAMPLED : SamplingDecision.NOT_RECORD)));
+    const plain = samplersFromEnv({ OTEL_TRACES_SAMPLER: 'ratelimiting' });
+    assert.equal(plain.root, plain.sampler, 'not parent-based: the root is the sampler itself');
   });
 
   it('always keeps spans marked with sampling.priority, even when sampling is off', () => {

@@ -1,10 +1,10 @@
 // Root spans with the SDK's answer and less of its work. Most requests carry no trace context and
 // most are not sampled. For such a span the SDK's startSpan still checks for suppressed tracing,
-// cleans the (absent) attributes and links, and counts the span for its own metrics: 0.45 µs and
-// about ten objects a request, for a span that records nothing (docs/benchmarks.md, thirteenth
-// pass). A root span needs only its ids and the sampler's decision. This takes both first: a
-// dropped span is then the non-recording span the SDK would return, and a sampled one is started
-// by the SDK with the same ids and decision, handed to it through its id generator and sampler.
+// cleans the (absent) attributes and links, and counts the span for its own metrics: 0.3 µs and
+// six objects a request, for a span that records nothing (docs/benchmarks.md, thirteenth pass).
+// A root span needs only its ids and the sampler's decision. This takes both first: a dropped
+// span is then the non-recording span the SDK would return, and a sampled one is started by the
+// SDK with the same ids and decision, handed to it through its id generator and sampler.
 //
 // Runtime imports from the API only: the HTTP hooks find it through the registered provider, and
 // the benchmarks' no-telemetry mode loads no SDK code.
@@ -44,14 +44,17 @@ export class RootSpans implements RootSpanStarter {
   /** The sampler and id generator the kit chose, which these two wrap. */
   readonly baseSampler: Sampler;
   readonly baseIds: IdGenerator;
+  /** What `baseSampler` does for a span with no parent (sampler.ts, `Samplers`). */
+  private readonly rootSampler: Sampler;
   /** Set only while the SDK starts a sampled root span prepared here. */
   private prepared: Prepared | undefined;
   private traceIdTaken = false;
   private spanIdTaken = false;
 
-  constructor(sampler: Sampler, idGenerator: IdGenerator) {
+  constructor(sampler: Sampler, idGenerator: IdGenerator, rootSampler: Sampler = sampler) {
     this.baseSampler = sampler;
     this.baseIds = idGenerator;
+    this.rootSampler = rootSampler;
     this.sampler = {
       shouldSample: (context, traceId, name, kind, attributes, links) => {
         const prepared = this.prepared;
@@ -81,7 +84,7 @@ export class RootSpans implements RootSpanStarter {
   startRootSpan(tracer: Tracer, name: string, kind: SpanKind): Span {
     const traceId = this.baseIds.generateTraceId();
     const spanId = this.baseIds.generateSpanId();
-    const result = this.baseSampler.shouldSample(ROOT_CONTEXT, traceId, name, kind, NO_ATTRIBUTES, NO_LINKS);
+    const result = this.rootSampler.shouldSample(ROOT_CONTEXT, traceId, name, kind, NO_ATTRIBUTES, NO_LINKS);
     if (result.decision === SamplingDecision.NOT_RECORD) {
       return trace.wrapSpanContext({ traceId, spanId, traceFlags: TraceFlags.NONE, traceState: result.traceState });
     }

@@ -15,7 +15,7 @@ import { BatchSpanProcessor, TracerProvider, type SpanExporter, type SpanProcess
 import { serviceVersion } from '../version.ts';
 import { PooledIdGenerator } from './ids.ts';
 import { RootSpans } from './root-spans.ts';
-import { samplerFromEnv } from './sampler.ts';
+import { samplersFromEnv } from './sampler.ts';
 
 type Env = Record<string, string | undefined>;
 
@@ -69,7 +69,8 @@ export function startTelemetry(env: Env, parts: TelemetryParts): Telemetry {
   );
 
   // The provider samples and makes ids through `roots`, which starts the requests' root spans.
-  const roots = new RootSpans(samplerFromEnv(env), new PooledIdGenerator());
+  const samplers = samplersFromEnv(env);
+  const roots = new RootSpans(samplers.sampler, new PooledIdGenerator(), samplers.root);
   const tracerProvider = new TracerProvider({
     resource,
     sampler: roots.sampler,
