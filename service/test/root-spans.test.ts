@@ -3,8 +3,8 @@
 // the sampler asked once, and every other span goes through the SDK as before.
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { context, ROOT_CONTEXT, SamplingDecision, SpanKind, trace, TraceFlags, type Attributes } from '@opentelemetry/api';
-import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type IdGenerator, type Sampler, type SamplingResult } from '@opentelemetry/sdk-trace';
+import { context, createTraceState, diag, DiagLogLevel, ROOT_CONTEXT, SamplingDecision, SpanKind, trace, TraceFlags, type Attributes, type Span } from '@opentelemetry/api';
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type IdGenerator, type Sampler, type SamplingResult, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { RootSpans, rootSpanStarter } from '../src/telemetry/root-spans.ts';
 
 /** Ids in sequence (trace ids t...1, t...2; span ids s...1, ...), so a test can say which it got. */
@@ -133,6 +133,62 @@ describe('root spans', () => {
     const plain = new TracerProvider();
     trace.setGlobalTracerProvider(plain);
     assert.equal(rootSpanStarter(), undefined, 'a provider the kit did not set up has none');
+  });
+
+  it('gives what the SDK\'s own tracer gives with the same ids and sampler, trace state included', async () => {
+    const state = createTraceState('kit=1');
+    for (const decision of [SamplingDecision.NOT_RECORD, SamplingDecision.RECORD, SamplingDecision.RECORD_AND_SAMPLED]) {
+      const result: SamplingResult = { decision, traceState: state, attributes: { 'sampler.said': 'yes' } };
+      const viaRoots = setup(scriptedSampler(result));
+      const plainExporter = new InMemorySpanExporter();
+      const plain = new TracerProvider({ sampler: scriptedSampler(result), idGenerator: sequentialIds(), spanProcessors: [new SimpleSpanProcessor({ exporter: plainExporter })] });
+      const a = viaRoots.roots.startRootSpan(viaRoots.tracer, 'GET /x', SpanKind.SERVER);
+      const b = plain.getTracer('test').startSpan('GET /x', { kind: SpanKind.SERVER }, ROOT_CONTEXT);
+      const shape = (span: Span) => ({ ...span.spanContext(), traceState: span.spanContext().traceState?.serialize(), recording: span.isRecording() });
+      assert.deepEqual(shape(a), shape(b), `decision ${decision}`);
+      a.end();
+      b.end();
+      await viaRoots.provider.forceFlush();
+      await plain.forceFlush();
+      const strip = (list: ReturnType<InMemorySpanExporter['getFinishedSpans']>) => list.map((s) => ({ name: s.name, kind: s.kind, attributes: s.attributes, parent: s.parentSpanContext }));
+      assert.deepEqual(strip(viaRoots.exporter.getFinishedSpans()), strip(plainExporter.getFinishedSpans()), `decision ${decision}: the same exported spans`);
+    }
+  });
+
+  it('hands the prepared decision over once: a span a processor starts in onStart asks the sampler itself', () => {
+    const sampler = scriptedSampler(DROP);
+    const root = scriptedSampler(KEEP);
+    const roots = new RootSpans(sampler, sequentialIds(), root);
+    let inner: Span | undefined;
+    const starter: SpanProcessor = {
+      onStart: (span) => {
+        if (!inner) inner = provider.getTracer('test').startSpan('inner', {}, trace.setSpan(ROOT_CONTEXT, span));
+      },
+      onEnd: () => {},
+      forceFlush: async () => {},
+      shutdown: async () => {},
+    };
+    const provider = new TracerProvider({ sampler: roots.sampler, idGenerator: roots.idGenerator, spanProcessors: [starter] });
+    const span = roots.startRootSpan(provider.getTracer('test'), 'root', SpanKind.SERVER);
+    assert.equal(span.isRecording(), true);
+    assert.ok(inner);
+    assert.equal(inner.isRecording(), false, 'the full sampler said drop');
+    assert.notEqual(inner.spanContext().spanId, span.spanContext().spanId, 'an id of its own');
+    assert.deepEqual(sampler.calls.map((c) => c.name), ['inner']);
+  });
+
+  it('warns when the tracer is not its provider\'s: the prepared ids and decision went unused', () => {
+    const warnings: string[] = [];
+    diag.setLogger({ warn: (message: string) => warnings.push(message), error() {}, info() {}, debug() {}, verbose() {} }, DiagLogLevel.WARN);
+    try {
+      const { roots } = setup(scriptedSampler(KEEP));
+      const foreign = new TracerProvider({ sampler: scriptedSampler(KEEP) }).getTracer('other');
+      roots.startRootSpan(foreign, 'root', SpanKind.SERVER).end();
+      assert.equal(warnings.length, 1);
+      assert.match(warnings[0], /not started with its prepared ids and decision/);
+    } finally {
+      diag.disable();
+    }
   });
 
   it('keeps the active context untouched', () => {

@@ -4,11 +4,14 @@
 // six objects a request, for a span that records nothing (docs/benchmarks.md, thirteenth pass).
 // A root span needs only its ids and the sampler's decision. This takes both first: a dropped
 // span is then the non-recording span the SDK would return, and a sampled one is started by the
-// SDK with the same ids and decision, handed to it through its id generator and sampler.
+// SDK with the same ids and decision, handed to it through its id generator and sampler. A
+// dropped span skips the rest of what the SDK does: its own span metrics (no-ops here: the kit
+// gives the tracer provider no meter provider) and a diag debug line.
 //
 // Runtime imports from the API only: the HTTP hooks find it through the registered provider, and
 // the benchmarks' no-telemetry mode loads no SDK code.
 import {
+  diag,
   ROOT_CONTEXT,
   SamplingDecision,
   trace,
@@ -24,17 +27,21 @@ import type { IdGenerator, Sampler, SamplingResult } from '@opentelemetry/sdk-tr
 
 const ROOT_SPANS = Symbol.for('observability-kit.root-spans');
 const NO_ATTRIBUTES: Attributes = Object.freeze({});
-const NO_LINKS: Link[] = [];
+const NO_LINKS = Object.freeze([]) as unknown as Link[];
 
 /** Starts spans that have no parent; `tracer` must come from the provider it is attached to. */
 export interface RootSpanStarter {
   startRootSpan(tracer: Tracer, name: string, kind: SpanKind): Span;
 }
 
+/** A sampled root's ids and decision, each handed to the SDK once. */
 interface Prepared {
   traceId: string;
   spanId: string;
   result: SamplingResult;
+  traceIdTaken: boolean;
+  spanIdTaken: boolean;
+  decisionTaken: boolean;
 }
 
 export class RootSpans implements RootSpanStarter {
@@ -48,8 +55,6 @@ export class RootSpans implements RootSpanStarter {
   private readonly rootSampler: Sampler;
   /** Set only while the SDK starts a sampled root span prepared here. */
   private prepared: Prepared | undefined;
-  private traceIdTaken = false;
-  private spanIdTaken = false;
 
   constructor(sampler: Sampler, idGenerator: IdGenerator, rootSampler: Sampler = sampler) {
     this.baseSampler = sampler;
@@ -58,25 +63,26 @@ export class RootSpans implements RootSpanStarter {
     this.sampler = {
       shouldSample: (context, traceId, name, kind, attributes, links) => {
         const prepared = this.prepared;
-        if (prepared !== undefined && prepared.traceId === traceId) return prepared.result;
+        if (prepared !== undefined && !prepared.decisionTaken && prepared.traceId === traceId) {
+          prepared.decisionTaken = true;
+          return prepared.result;
+        }
         return sampler.shouldSample(context, traceId, name, kind, attributes, links);
       },
       toString: () => sampler.toString(),
     };
     this.idGenerator = {
       generateTraceId: () => {
-        if (this.prepared !== undefined && !this.traceIdTaken) {
-          this.traceIdTaken = true;
-          return this.prepared.traceId;
-        }
-        return idGenerator.generateTraceId();
+        const prepared = this.prepared;
+        if (prepared === undefined || prepared.traceIdTaken) return idGenerator.generateTraceId();
+        prepared.traceIdTaken = true;
+        return prepared.traceId;
       },
       generateSpanId: () => {
-        if (this.prepared !== undefined && !this.spanIdTaken) {
-          this.spanIdTaken = true;
-          return this.prepared.spanId;
-        }
-        return idGenerator.generateSpanId();
+        const prepared = this.prepared;
+        if (prepared === undefined || prepared.spanIdTaken) return idGenerator.generateSpanId();
+        prepared.spanIdTaken = true;
+        return prepared.spanId;
       },
     };
   }
@@ -88,13 +94,19 @@ export class RootSpans implements RootSpanStarter {
     if (result.decision === SamplingDecision.NOT_RECORD) {
       return trace.wrapSpanContext({ traceId, spanId, traceFlags: TraceFlags.NONE, traceState: result.traceState });
     }
-    this.prepared = { traceId, spanId, result };
-    this.traceIdTaken = this.spanIdTaken = false;
+    const prepared: Prepared = { traceId, spanId, result, traceIdTaken: false, spanIdTaken: false, decisionTaken: false };
+    this.prepared = prepared;
+    let span: Span;
     try {
-      return tracer.startSpan(name, { kind }, ROOT_CONTEXT);
+      span = tracer.startSpan(name, { kind }, ROOT_CONTEXT);
     } finally {
       this.prepared = undefined;
     }
+    // Only a tracer of another provider leaves them: its sampler was then asked a second time.
+    if (!prepared.traceIdTaken || !prepared.spanIdTaken || !prepared.decisionTaken) {
+      diag.warn(`root span "${name}" was not started with its prepared ids and decision: pass a tracer of the provider RootSpans is attached to`);
+    }
+    return span;
   }
 
   /** Makes this the starter `rootSpanStarter` finds while `provider` is the registered one. */
