@@ -17,7 +17,6 @@ import {
   trace,
   TraceFlags,
   type Attributes,
-  type Context,
   type Link,
   type Span,
   type SpanKind,

@@ -82,8 +82,9 @@ export class RateLimitingSampler implements Sampler {
 /**
  * A sampler, and what it does for a span with no parent: for the parent-based samplers their root
  * sampler (the same instance, so a rate limiter's budget is shared), otherwise the sampler itself.
- * Root spans (root-spans.ts) ask `root` directly: a parent-based sampler would look for a parent in
- * the context first, 0.16 µs a request to learn there is none (docs/benchmarks.md, thirteenth pass).
+ * Root spans (root-spans.ts) ask `root` directly: a parent-based sampler would first look in the
+ * context for a parent that a root cannot have (0.06 µs a request, docs/benchmarks.md, thirteenth
+ * pass).
  */
 export interface Samplers {
   sampler: Sampler;
