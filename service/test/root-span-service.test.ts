@@ -2,41 +2,31 @@
 // request without trace context gets its server span through RootSpans and the SDK, with the
 // HTTP attributes, the pipeline's spans under it and its log lines in its trace. telemetry.test.ts
 // covers the unsampled path (ratio 0) and requests that bring a traceparent.
-import { register } from 'import-in-the-middle/register-hooks.mjs';
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { SpanKind } from '@opentelemetry/api';
 import { InMemoryLogRecordExporter, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { RootSpans, rootSpanStarter } from '../src/telemetry/root-spans.ts';
-import { startTelemetry, type Telemetry } from '../src/telemetry/setup.ts';
-
-register({ include: ['pino'] });
+import { startTelemetryService, type TelemetryService } from './telemetry-service.ts';
 
 const spans = new InMemorySpanExporter();
 const logRecords = new InMemoryLogRecordExporter();
-let telemetry: Telemetry;
-let helpers: typeof import('./helpers.ts');
-let svc: import('./helpers.ts').TestService;
+let service: TelemetryService;
 
 before(async () => {
-  telemetry = startTelemetry(
+  service = await startTelemetryService(
     { OTEL_TRACES_SAMPLER: 'always_on', OTEL_SERVICE_NAME: 'ingestor-test' },
     { spanProcessors: [new SimpleSpanProcessor({ exporter: spans })], metricReaders: [], logProcessors: [new SimpleLogRecordProcessor({ exporter: logRecords })] },
   );
-  helpers = await import('./helpers.ts');
-  const pino = (await import('pino')).default;
-  svc = await helpers.startTestService({}, pino({ level: 'info' }, pino.destination('/dev/null')));
 });
-after(async () => {
-  await svc.close();
-  await telemetry.shutdown();
-});
+after(() => service.close());
 
 it('a sampled request without trace context: a root server span with its attributes, the pipeline under it, its logs in its trace', async () => {
   assert.ok(rootSpanStarter() instanceof RootSpans, 'the hooks start root spans through the kit\'s starter');
   spans.reset();
   logRecords.reset();
+  const { svc, helpers, telemetry } = service;
   const response = await svc.app.inject({ method: 'POST', url: '/v1/transactions', headers: helpers.json, payload: JSON.stringify(helpers.transaction({ amount: 12_345 })) });
   assert.equal(response.statusCode, 201);
   await telemetry.tracerProvider.forceFlush();

@@ -1,6 +1,5 @@
 // Instrumentation through the SDK's own in-memory exporters: spans and their parents, exception
 // events, log correlation, and metric names, units, attributes and buckets as the catalog says.
-import { register } from 'import-in-the-middle/register-hooks.mjs';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
@@ -10,12 +9,10 @@ import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@o
 import { catalog, serviceInstruments } from '../src/telemetry/catalog.ts';
 import { PooledIdGenerator } from '../src/telemetry/ids.ts';
 import { RootSpans, rootSpanStarter } from '../src/telemetry/root-spans.ts';
-import { startTelemetry, type Telemetry } from '../src/telemetry/setup.ts';
+import type { Telemetry } from '../src/telemetry/setup.ts';
 import { TallyProducer } from '../src/telemetry/tally-producer.ts';
 import { PullReader } from './pull-reader.ts';
-
-// As sdk.ts does before the app is imported: let the pino instrumentation patch pino.
-register({ include: ['pino'] });
+import { startTelemetryService, type TelemetryService } from './telemetry-service.ts';
 
 const spans = new InMemorySpanExporter();
 const logRecords = new InMemoryLogRecordExporter();
@@ -30,21 +27,17 @@ const TRACE_ID = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
 const PARENT = '00ffffffffffffff';
 const traceparent = `00-${TRACE_ID}-${PARENT}-01`;
 
+let service: TelemetryService;
 before(async () => {
-  telemetry = startTelemetry(
+  service = await startTelemetryService(
     // Ratio 0: only requests that arrive with a sampled traceparent are traced, so the tests can
     // see both the sampled path and the one that keeps notable records of unsampled requests.
     { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0', OTEL_SERVICE_NAME: 'ingestor-test' },
     { spanProcessors: [new SimpleSpanProcessor({ exporter: spans })], metricReaders: [reader], logProcessors: [new SimpleLogRecordProcessor({ exporter: logRecords })] },
   );
-  helpers = await import('./helpers.ts');
-  const pino = (await import('pino')).default;
-  svc = await helpers.startTestService({}, pino({ level: 'info' }, pino.destination('/dev/null')));
+  ({ telemetry, helpers, svc } = service);
 });
-after(async () => {
-  await svc.close();
-  await telemetry.shutdown();
-});
+after(() => service.close());
 
 async function send(url: string, record: Record<string, unknown>, headers: Record<string, string> = {}) {
   for (const key of ['transaction_id', 'claim_id', 'customer_id', 'account_id', 'policy_number']) {
