@@ -47,16 +47,14 @@ export class RootSpans implements RootSpanStarter {
   /** Give these two to the TracerProvider: they hand a prepared span's ids and decision to the SDK. */
   readonly sampler: Sampler;
   readonly idGenerator: IdGenerator;
-  /** The sampler and id generator the kit chose, which these two wrap. */
-  readonly baseSampler: Sampler;
+  /** The id generator the kit chose, which `idGenerator` wraps (as `sampler` wraps its sampler). */
   readonly baseIds: IdGenerator;
-  /** What `baseSampler` does for a span with no parent (sampler.ts, `Samplers`). */
+  /** What the kit's sampler does for a span with no parent (sampler.ts, `Samplers`). */
   private readonly rootSampler: Sampler;
   /** Set only while the SDK starts a sampled root span prepared here. */
   private prepared: Prepared | undefined;
 
   constructor(sampler: Sampler, idGenerator: IdGenerator, rootSampler: Sampler = sampler) {
-    this.baseSampler = sampler;
     this.baseIds = idGenerator;
     this.rootSampler = rootSampler;
     this.sampler = {
