@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { ROOT, startStack, stackVersions } from '../stack/native.ts';
 import { CEILING, MODES as ALL_MODES, modesNamed, PRETENURING, type Mode } from './modes.ts';
 import { alternatingRatio, freshSplit, median, pairedRatio, type FreshProcess, type Round } from './paired.ts';
+import { formatSpanOutcomes, querySpanOutcomes, withInstanceId, type SpanOutcomes } from './span-loss.ts';
 import { buildService, cpuSeconds, load as loadOn, loadAsync, peakRssMiB, pinToCore1, threadCpuSeconds, withServices, type LoadResult } from './service-process.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -51,7 +52,11 @@ const MODES = ONLY ? ALL_MODES.filter((m) => ['default', 'no-telemetry', ...ONLY
 // early to allocate short-lived objects in the old generation, for the process's whole life.
 const FRESH_PROCESSES = Number(process.env.BENCH_FRESH_PROCESSES ?? 8);
 
-interface RunResult { single: LoadResult; batch: LoadResult; halfLoad: LoadResult; peakRssMiB: number }
+interface RunResult {
+  single: LoadResult; batch: LoadResult; halfLoad: LoadResult; peakRssMiB: number;
+  /** The service.instance.id of a run that exports, to read its span outcomes by at the end. */
+  instanceId?: string;
+}
 
 /** A load on the port of the sequential runs and the fresh processes. */
 const load = (kind: 'single' | 'batch', connections: number, seconds: number, rate?: number, warmupSeconds = 0): LoadResult => loadOn(PORT, kind, connections, seconds, rate, warmupSeconds);
@@ -153,13 +158,14 @@ async function alternatingRuns(def: Mode, base: Mode): Promise<AlternatingRound[
 /** The harness's half-load check runs at this rate: about half of what the service sustains. */
 const CEILING_HALF_RATE = Number(process.env.BENCH_CEILING_HALF_RATE ?? 4000);
 
-async function runOnce(mode: Mode, halfRate?: number): Promise<RunResult> {
-  return withServices([mode], [PORT], async ([service]) => {
+async function runOnce(mode: Mode, halfRate?: number, run = 0): Promise<RunResult> {
+  const instanceId = mode.needsCollector ? `bench-${mode.name}-${run}-${process.pid}` : undefined;
+  return withServices([instanceId ? withInstanceId(mode, instanceId) : mode], [PORT], async ([service]) => {
     load('single', SINGLE_CONNECTIONS, 3); // warm-up: JIT, SQLite pages, exporter connections
     const single = load('single', SINGLE_CONNECTIONS, SECONDS);
     const batch = load('batch', BATCH_CONNECTIONS, SECONDS);
     const halfLoad = load('single', PACED_CONNECTIONS, SECONDS, halfRate ?? single.requestsPerSecond / 2, PACED_WARMUP_SECONDS);
-    return { single, batch, halfLoad, peakRssMiB: peakRssMiB(service.pid!) };
+    return { single, batch, halfLoad, peakRssMiB: peakRssMiB(service.pid!), instanceId };
   });
 }
 
@@ -193,13 +199,14 @@ async function main() {
   let fresh: FreshProcess[] = [];
   let floor: LoadResult[] = [];
   let floorRate = 0;
+  const spans = new Map<string, SpanOutcomes[]>();
   try {
     ceiling = await runOnce(CEILING, CEILING_HALF_RATE);
     console.log(`bench: harness ceiling (bare server) ${ceiling.single.requestsPerSecond.toFixed(0)} requests/s single, ${ceiling.batch.requestsPerSecond.toFixed(0)} batch requests/s, p50 ${ceiling.halfLoad.p50Ms} ms p99 ${ceiling.halfLoad.p99Ms} ms at ${CEILING_HALF_RATE}/s`);
     // Modes interleaved run by run, so drift (thermal, noisy neighbours) hits them all alike.
     for (let run = 1; run <= RUNS; run++) {
       for (const mode of MODES) {
-        const r = await runOnce(mode);
+        const r = await runOnce(mode, undefined, run);
         results.get(mode.name)!.push(r);
         console.log(`bench: run ${run} ${mode.name.padEnd(12)} single ${r.single.recordsPerSecond.toFixed(0)}/s, batch ${r.batch.recordsPerSecond.toFixed(0)} records/s, half load p50 ${r.halfLoad.p50Ms} ms p99 ${r.halfLoad.p99Ms} ms (generator late p99 ${r.halfLoad.generatorLateP99Ms} ms), peak RSS ${r.peakRssMiB} MiB`);
       }
@@ -219,6 +226,11 @@ async function main() {
     console.log(`bench: harness floor at ${floorRate.toFixed(0)}/s (the default's half load): p50 ${floor.map((r) => r.p50Ms).join(', ')} ms, p99 ${floor.map((r) => r.p99Ms).join(', ')} ms`);
     rounds = await alternatingRuns(defaultMode, baseMode);
     fresh = await freshProcesses([defaultMode, PRETENURING, baseMode], FRESH_PROCESSES);
+    // Each sequential run's service sent its last counts when it stopped, long before now.
+    for (const [name, rs] of results) {
+      spans.set(name, await Promise.all(rs.filter((r) => r.instanceId).map((r) => querySpanOutcomes(r.instanceId!))));
+      if (rs[0]?.instanceId) console.log(`bench: spans of ${name} (exported / lost): ${formatSpanOutcomes(spans.get(name)!)}`);
+    }
   } finally {
     await stack.stop();
     rmSync(runDir, { recursive: true, force: true });
@@ -237,10 +249,11 @@ async function main() {
     };
   });
   const base = summary.find((s) => s.mode.name === 'no-telemetry')!;
+  const spanCell = (mode: Mode) => (spans.get(mode.name)?.length ? formatSpanOutcomes(spans.get(mode.name)!) : '-');
   const table = [
-    '| mode | single POST records/s | ratio | batch POST records/s | ratio | p50 / p99 at half load (ms) | generator late p99 (ms) | peak RSS (MiB) |',
-    '|---|---|---|---|---|---|---|---|',
-    ...summary.map((s) => `| ${s.mode.name}: ${s.mode.description} | ${s.single.toFixed(0)} | ${(s.single / base.single).toFixed(2)} | ${s.batch.toFixed(0)} | ${(s.batch / base.batch).toFixed(2)} | ${s.p50} / ${s.p99} | ${s.late} | ${s.rss} |`),
+    '| mode | single POST records/s | ratio | batch POST records/s | ratio | p50 / p99 at half load (ms) | generator late p99 (ms) | peak RSS (MiB) | spans exported / lost, all runs |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...summary.map((s) => `| ${s.mode.name}: ${s.mode.description} | ${s.single.toFixed(0)} | ${(s.single / base.single).toFixed(2)} | ${s.batch.toFixed(0)} | ${(s.batch / base.batch).toFixed(2)} | ${s.p50} / ${s.p99} | ${s.late} | ${s.rss} | ${spanCell(s.mode)} |`),
   ].join('\n');
   const freshLine = FRESH_PROCESSES > 0 ? freshSummary(fresh, [defaultMode, PRETENURING, baseMode]) : '';
   const versions = stackVersions();

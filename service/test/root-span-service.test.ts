@@ -17,7 +17,7 @@ let service: TelemetryService;
 before(async () => {
   service = await startTelemetryService(
     { OTEL_TRACES_SAMPLER: 'always_on', OTEL_SERVICE_NAME: 'ingestor-test' },
-    { spanProcessors: [new SimpleSpanProcessor({ exporter: spans })], metricReaders: [], logProcessors: [new SimpleLogRecordProcessor({ exporter: logRecords })] },
+    { spanProcessors: () => [new SimpleSpanProcessor({ exporter: spans })], metricReaders: [], logProcessors: () => [new SimpleLogRecordProcessor({ exporter: logRecords })] },
   );
 });
 after(() => service.close());

@@ -28,12 +28,18 @@ const PARENT = '00ffffffffffffff';
 const traceparent = `00-${TRACE_ID}-${PARENT}-01`;
 
 let service: TelemetryService;
+/** The meter provider startTelemetry gave the span and log processors, for their own metrics. */
+const selfMetricsGiven: { spans?: unknown; logs?: unknown } = {};
 before(async () => {
   service = await startTelemetryService(
     // Ratio 0: only requests that arrive with a sampled traceparent are traced, so the tests can
     // see both the sampled path and the one that keeps notable records of unsampled requests.
     { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0', OTEL_SERVICE_NAME: 'ingestor-test' },
-    { spanProcessors: [new SimpleSpanProcessor({ exporter: spans })], metricReaders: [reader], logProcessors: [new SimpleLogRecordProcessor({ exporter: logRecords })] },
+    {
+      spanProcessors: (selfMetrics) => ((selfMetricsGiven.spans = selfMetrics), [new SimpleSpanProcessor({ exporter: spans })]),
+      metricReaders: [reader],
+      logProcessors: (selfMetrics) => ((selfMetricsGiven.logs = selfMetrics), [new SimpleLogRecordProcessor({ exporter: logRecords })]),
+    },
   );
   ({ telemetry, helpers, svc } = service);
 });
@@ -48,6 +54,13 @@ async function send(url: string, record: Record<string, unknown>, headers: Recor
 
 const byTrace = (traceId: string) => spans.getFinishedSpans().filter((s) => s.spanContext().traceId === traceId);
 const serverSpanOf = (list: ReadableSpan[]) => list.find((s) => s.kind === SpanKind.SERVER)!;
+
+describe('setup', () => {
+  it('gives the span and log processors its meter provider, the one the metric readers read', () => {
+    assert.equal(selfMetricsGiven.spans, telemetry.meterProvider);
+    assert.equal(selfMetricsGiven.logs, telemetry.meterProvider);
+  });
+});
 
 describe('traces', () => {
   it('takes trace and span ids from the pooled generator, and root spans from the provider\'s starter', () => {

@@ -1,4 +1,4 @@
-// Pipeline health: what Alloy received, refused, exported and failed to export per signal, its
+// Pipeline health: what the ingestor's batch processors exported and dropped, what Alloy received, refused, exported and failed to export per signal, its
 // queues, Prometheus ingestion, and the ingestor's store (group commit latency and size).
 import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import * as units from '@grafana/grafana-foundation-sdk/units';
@@ -38,6 +38,13 @@ function perSignal(entries: PerSignal, by: string, legend: string) {
     `${SIGNALS[i]}${legend}`));
 }
 
+/** The ingestor's batch processors, before anything reaches Alloy: [signal legend, processed, queue size, queue capacity]. */
+const SDK_SIGNALS = [
+  ['spans', catalog.sdkSpansProcessed, catalog.sdkSpanQueueSize, catalog.sdkSpanQueueCapacity],
+  ['log records', catalog.sdkLogsProcessed, catalog.sdkLogQueueSize, catalog.sdkLogQueueCapacity],
+] as const;
+const sdkRate = (e: CatalogEntry, errors: string) => `rate(${e.prometheus.series}{${INGESTOR}, error_type${errors}}[$__rate_interval])`;
+
 const commit = histogram(catalog.storeCommitDuration);
 const group = histogram(catalog.storeCommitRecords);
 const batch = histogram(catalog.batchSize);
@@ -49,6 +56,40 @@ export function pipelineDashboard(): dashboard.Dashboard {
     'Telemetry pipeline: Alloy receivers and exporters per signal, Prometheus ingestion, and the ingestor store.')
     .withVariable(datasourceVariable())
     .withVariable(instanceVariable(commit.count))
+
+    .withRow(row('Ingestor: export'))
+    .withPanel(timeseriesPanel({
+      title: 'Exported by the ingestor',
+      description: "Spans and log records per second the ingestor's batch processors exported to Alloy (otel.sdk.processor.*.processed without error.type). Metrics are not batched there: the reader sends each interval's.",
+      unit: units.CountsPerSecond,
+      w: 8,
+      queries: SDK_SIGNALS.map(([signal, processed]) => prom(`sum(${sdkRate(processed, '=""')})`, signal)),
+    }))
+    .withPanel(timeseriesPanel({
+      title: 'Dropped or failed in the ingestor',
+      description: 'Spans and log records per second the ingestor lost before Alloy, by error.type: queue_full when its batch queue was full (more to export than the exporter keeps up with, as with every trace sampled at full load), or the error of an export that failed after its retries (Alloy down). Anything above zero is worth a look.',
+      unit: units.CountsPerSecond,
+      thresholds: [[null, 'green'], [0.001, 'red']],
+      w: 8,
+      // The SDK adds the error series on the first loss; `or ... * 0` shows 0 until then.
+      queries: SDK_SIGNALS.map(([signal, processed]) => prom(
+        `sum by (error_type) (${sdkRate(processed, '!=""')}) or sum(${sdkRate(processed, '=""')}) * 0`,
+        `${signal} {{error_type}}`,
+      )),
+    }))
+    .withPanel(timeseriesPanel({
+      title: 'Ingestor batch queue fill',
+      description: "Spans and log records waiting in the ingestor's batch processors, as a share of their queues' capacity (2,048 each). A full queue drops.",
+      unit: units.PercentUnit,
+      min: 0,
+      max: 1,
+      thresholds: [[null, 'green'], [0.5, 'orange'], [0.8, 'red']],
+      w: 8,
+      queries: SDK_SIGNALS.map(([signal, , size, capacity]) => prom(
+        `max(${size.prometheus.series}{${INGESTOR}}) / max(${capacity.prometheus.series}{${INGESTOR}})`,
+        signal,
+      )),
+    }))
 
     .withRow(row('Alloy: received'))
     .withPanel(timeseriesPanel({

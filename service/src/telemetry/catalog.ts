@@ -14,6 +14,7 @@ export type InstrumentKind = 'counter' | 'histogram' | 'gauge' | 'updowncounter'
 export type MetricSource =
   | 'ingestor'
   | 'ingestor-runtime' // @opentelemetry/instrumentation-runtime-node
+  | 'ingestor-sdk' // the SDK's batch processors (telemetry/setup.ts gives them the meter provider)
   | 'alloy-spanmetrics' // otelcol.connector.spanmetrics in alloy/config.alloy
   | 'alloy-servicegraph'
   | 'alloy-self'
@@ -103,6 +104,29 @@ function alloyExporter(outcome: 'sent' | 'send_failed', signal: OtelcolSignal): 
     description: `Items (${signal}) an Alloy exporter ${outcome === 'sent' ? 'delivered' : 'failed to deliver'}.`,
     attributes: ['exporter'],
     source: 'alloy-self',
+  });
+}
+
+type SdkSignal = 'span' | 'log';
+const SDK_UNIT: Record<SdkSignal, string> = { span: '{span}', log: '{log_record}' };
+const SDK_ITEMS: Record<SdkSignal, string> = { span: 'spans', log: 'log records' };
+const SDK_COMPONENT = ['otel.component.type', 'otel.component.name'] as const;
+
+/** The SDK's own metrics of its batching processors (semantic conventions, otel.sdk.processor.*). */
+function sdkProcessor(signal: SdkSignal, metric: 'processed' | 'queue.size' | 'queue.capacity'): CatalogEntry {
+  const items = SDK_ITEMS[signal];
+  const description = {
+    processed: `The ingestor's ${items} that left its batch processor: exported, or with error.type when dropped (queue_full: the queue was full) or when the export failed after its retries.`,
+    'queue.size': `The ingestor's ${items} waiting in its batch processor's queue.`,
+    'queue.capacity': `How many ${items} the ingestor's batch processor queue holds; past it they are dropped.`,
+  }[metric];
+  return entry({
+    name: `otel.sdk.processor.${signal}.${metric}`,
+    kind: metric === 'processed' ? 'counter' : 'updowncounter',
+    unit: SDK_UNIT[signal],
+    description,
+    attributes: metric === 'processed' ? [...SDK_COMPONENT, 'error.type'] : SDK_COMPONENT,
+    source: 'ingestor-sdk',
   });
 }
 
@@ -242,6 +266,12 @@ export const catalog = {
     attributes: ['v8js.heap.space.name'],
     source: 'ingestor-runtime',
   }),
+  sdkSpansProcessed: sdkProcessor('span', 'processed'),
+  sdkSpanQueueSize: sdkProcessor('span', 'queue.size'),
+  sdkSpanQueueCapacity: sdkProcessor('span', 'queue.capacity'),
+  sdkLogsProcessed: sdkProcessor('log', 'processed'),
+  sdkLogQueueSize: sdkProcessor('log', 'queue.size'),
+  sdkLogQueueCapacity: sdkProcessor('log', 'queue.capacity'),
 
   // From other components of the kit, for dashboards. For these, `attributes` are the labels the
   // dashboards may select or group by. Alloy's and Prometheus's own metrics use the same naming

@@ -20,9 +20,9 @@ if (isMainThread && env.OTEL_SDK_DISABLED?.trim().toLowerCase() !== 'true') {
   // main thread with INGEST_EXPORT_THREAD=false.
   const sender = exportSender(env);
   const telemetry = startTelemetry(env, {
-    spanProcessors: [batchSpans(traceExporter(env, sender))],
+    spanProcessors: (selfMetrics) => [batchSpans(traceExporter(env, sender), selfMetrics)],
     metricReaders: [metricReader(env, sender)],
-    logProcessors: [batchLogs(logExporter(env, sender))],
+    logProcessors: (selfMetrics) => [batchLogs(logExporter(env, sender), selfMetrics)],
   });
   onTelemetryShutdown(async () => {
     try {

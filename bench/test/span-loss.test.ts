@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { MODES } from '../modes.ts';
+import { formatSpanOutcomes, spanOutcomes, spanOutcomesQuery, withInstanceId } from '../span-loss.ts';
+
+describe('span outcomes', () => {
+  it('gives a mode its own service.instance.id, after any resource attributes it had', () => {
+    const mode = { ...MODES[0], env: { OTEL_RESOURCE_ATTRIBUTES: 'a=b' } };
+    assert.equal(withInstanceId(mode, 'bench-x').env.OTEL_RESOURCE_ATTRIBUTES, 'a=b,service.instance.id=bench-x');
+    assert.equal(withInstanceId(MODES[0], 'bench-y').env.OTEL_RESOURCE_ATTRIBUTES, 'service.instance.id=bench-y');
+    assert.equal(MODES[0].env.OTEL_RESOURCE_ATTRIBUTES, undefined, 'the mode itself is left alone');
+  });
+
+  it('selects one instance of the catalog series', () => {
+    assert.equal(spanOutcomesQuery('bench-1'), 'sum by (error_type) (last_over_time(otel_sdk_processor_span_processed_total{instance="bench-1"}[3h]))');
+  });
+
+  it('counts series without error_type as exported, the others as lost by type', () => {
+    const o = spanOutcomes([
+      { metric: {}, value: [0, '4000'] },
+      { metric: { error_type: 'queue_full' }, value: [0, '12'] },
+      { metric: { error_type: 'TypeError' }, value: [0, '3'] },
+    ]);
+    assert.deepEqual(o, { exported: 4000, lost: { queue_full: 12, TypeError: 3 } });
+  });
+
+  it('sums runs for the table, with the lost share', () => {
+    assert.equal(formatSpanOutcomes([{ exported: 900, lost: { queue_full: 100 } }, { exported: 1000, lost: {} }]), '1900 / 100 (queue_full 100), 5.0% lost');
+    assert.equal(formatSpanOutcomes([{ exported: 99990, lost: { queue_full: 10 } }]), '99990 / 10 (queue_full 10), 0.01% lost');
+    assert.equal(formatSpanOutcomes([{ exported: 500, lost: {} }]), '500 / 0, 0.0% lost');
+    assert.equal(formatSpanOutcomes([{ exported: 0, lost: {} }]), 'none');
+  });
+});

@@ -1,0 +1,110 @@
+// The batch processors the kit builds (batchSpans, batchLogs) count into the meter provider they
+// are given: items exported, items dropped on a full queue (error.type=queue_full), failed exports,
+// and their queue's size and capacity, under the names and units the catalog gives.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ROOT_CONTEXT } from '@opentelemetry/api';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { LoggerProvider, type LogRecordExporter, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import { DataPointType, MeterProvider } from '@opentelemetry/sdk-metrics';
+import { TracerProvider, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace';
+import { catalog, type CatalogEntry } from '../src/telemetry/catalog.ts';
+import { batchLogs, batchSpans } from '../src/telemetry/setup.ts';
+import { PullReader } from './pull-reader.ts';
+
+const QUEUE = 2048;
+const BATCH = 512;
+
+/**
+ * An exporter whose exports wait until `release(result)`, so the processor's queue fills;
+ * after `letGo()` every export succeeds at once (for the processor's shutdown).
+ */
+function heldExporter<T>() {
+  const waiting: Array<(result: ExportResult) => void> = [];
+  const exported: T[][] = [];
+  let holding = true;
+  return {
+    exported,
+    release(result: ExportResult) {
+      for (const done of waiting.splice(0)) done(result);
+    },
+    letGo() {
+      holding = false;
+      this.release({ code: ExportResultCode.SUCCESS });
+    },
+    export(items: T[], done: (result: ExportResult) => void) {
+      exported.push(items);
+      if (holding) waiting.push(done);
+      else done({ code: ExportResultCode.SUCCESS });
+    },
+    async shutdown() {},
+    async forceFlush() {},
+  };
+}
+
+async function points(reader: PullReader, entry: CatalogEntry) {
+  const { resourceMetrics } = await reader.collect();
+  const metric = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics).find((m) => m.descriptor.name === entry.name);
+  assert.ok(metric, `${entry.name} was not recorded`);
+  assert.equal(metric.descriptor.unit, entry.unit);
+  for (const point of metric.dataPoints) for (const key of Object.keys(point.attributes)) assert.ok(entry.attributes.includes(key), `${entry.name}: ${key}`);
+  assert.equal(metric.dataPointType, entry.kind === 'histogram' ? DataPointType.HISTOGRAM : DataPointType.SUM);
+  return metric.dataPoints as Array<{ attributes: Record<string, unknown>; value: number }>;
+}
+const sumWhere = (ps: Array<{ attributes: Record<string, unknown>; value: number }>, errorType: string | undefined) =>
+  ps.filter((p) => p.attributes['error.type'] === errorType).reduce((sum, p) => sum + p.value, 0);
+
+describe('batchSpans', () => {
+  it('counts exported spans, spans dropped on a full queue, and a failed export, into the given meter provider', async () => {
+    const reader = new PullReader();
+    const selfMetrics = new MeterProvider({ readers: [reader] });
+    const exporter = heldExporter<ReadableSpan>();
+    const provider = new TracerProvider({ spanProcessors: [batchSpans(exporter as SpanExporter, selfMetrics)] });
+    const tracer = provider.getTracer('test');
+    const end = (n: number) => { for (let i = 0; i < n; i++) tracer.startSpan('s', {}, ROOT_CONTEXT).end(); };
+
+    // The first full batch goes to the exporter, which holds it; the queue then fills, and 100 more are dropped.
+    end(BATCH + QUEUE + 100);
+    assert.equal(exporter.exported.length, 1);
+    assert.equal(sumWhere(await points(reader, catalog.sdkSpansProcessed), 'queue_full'), 100);
+    assert.deepEqual((await points(reader, catalog.sdkSpanQueueSize)).map((p) => p.value), [QUEUE]);
+    assert.deepEqual((await points(reader, catalog.sdkSpanQueueCapacity)).map((p) => p.value), [QUEUE]);
+
+    exporter.release({ code: ExportResultCode.SUCCESS });
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(sumWhere(await points(reader, catalog.sdkSpansProcessed), undefined), BATCH);
+
+    // The next batch fails: its spans count with the error's name.
+    exporter.release({ code: ExportResultCode.FAILED, error: new TypeError('collector down') });
+    await new Promise((resolve) => setImmediate(resolve));
+    const processed = await points(reader, catalog.sdkSpansProcessed);
+    assert.equal(sumWhere(processed, 'TypeError'), BATCH);
+    assert.equal(sumWhere(processed, undefined), BATCH);
+    assert.equal(sumWhere(processed, 'queue_full'), 100);
+    exporter.letGo();
+    await provider.shutdown();
+    await selfMetrics.shutdown();
+  });
+});
+
+describe('batchLogs', () => {
+  it('counts log records dropped on a full queue and exported, into the given meter provider', async () => {
+    const reader = new PullReader();
+    const selfMetrics = new MeterProvider({ readers: [reader] });
+    const exporter = heldExporter<ReadableLogRecord>();
+    const logs = new LoggerProvider({ processors: [batchLogs(exporter as LogRecordExporter, selfMetrics)] });
+    const logger = logs.getLogger('test');
+
+    for (let i = 0; i < BATCH + QUEUE + 7; i++) logger.emit({ body: 'x' });
+    assert.equal(sumWhere(await points(reader, catalog.sdkLogsProcessed), 'queue_full'), 7);
+    assert.deepEqual((await points(reader, catalog.sdkLogQueueSize)).map((p) => p.value), [QUEUE]);
+    assert.deepEqual((await points(reader, catalog.sdkLogQueueCapacity)).map((p) => p.value), [QUEUE]);
+
+    exporter.release({ code: ExportResultCode.SUCCESS });
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(sumWhere(await points(reader, catalog.sdkLogsProcessed), undefined), BATCH);
+    exporter.letGo();
+    await logs.shutdown();
+    await selfMetrics.shutdown();
+  });
+});
