@@ -6,10 +6,10 @@ import { describe, it } from 'node:test';
 import { ROOT_CONTEXT } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { LoggerProvider, type LogRecordExporter, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import { DataPointType, MeterProvider } from '@opentelemetry/sdk-metrics';
+import { AggregationTemporality, DataPointType, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { TracerProvider, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace';
 import { catalog, type CatalogEntry } from '../src/telemetry/catalog.ts';
-import { batchLogs, batchSpans } from '../src/telemetry/setup.ts';
+import { batchLogs, batchSpans, startTelemetry } from '../src/telemetry/setup.ts';
 import { PullReader } from './pull-reader.ts';
 
 const QUEUE = 2048;
@@ -106,5 +106,33 @@ describe('batchLogs', () => {
     exporter.letGo();
     await logs.shutdown();
     await selfMetrics.shutdown();
+  });
+});
+
+describe('startTelemetry', () => {
+  it("exports the processors' counts of their final flush at shutdown", async () => {
+    const metrics = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+    // Not the SDK's InMemorySpanExporter: its shutdown forgets what it got. Its answer takes a
+    // while, as a collector's does: the metrics' last export must wait for it.
+    const exportedSpans: ReadableSpan[] = [];
+    const spans: SpanExporter = {
+      export: (batch, done) => void setTimeout(() => (exportedSpans.push(...batch), done({ code: ExportResultCode.SUCCESS })), 20),
+      shutdown: async () => {},
+    };
+    const telemetry = startTelemetry({ OTEL_TRACES_SAMPLER: 'always_on' }, {
+      spanProcessors: (selfMetrics) => [batchSpans(spans, selfMetrics)],
+      // No export before the shutdown's: the one export must already hold the flushed spans.
+      metricReaders: [new PeriodicExportingMetricReader({ exporter: metrics, exportIntervalMillis: 3_600_000 })],
+      logProcessors: (selfMetrics) => [batchLogs({ export: (_records, done) => done({ code: ExportResultCode.SUCCESS }), shutdown: async () => {}, forceFlush: async () => {} }, selfMetrics)],
+    });
+    const tracer = telemetry.tracerProvider.getTracer('test');
+    for (let i = 0; i < 3; i++) tracer.startSpan('s', {}, ROOT_CONTEXT).end();
+    await telemetry.shutdown();
+
+    assert.equal(exportedSpans.length, 3);
+    const exported = metrics.getMetrics().flatMap((r) => r.scopeMetrics).flatMap((s) => s.metrics).filter((m) => m.descriptor.name === catalog.sdkSpansProcessed.name);
+    assert.ok(exported.length > 0, 'no processed-spans metric was exported');
+    const last = exported.at(-1)!.dataPoints as Array<{ attributes: Record<string, unknown>; value: number }>;
+    assert.equal(sumWhere(last, undefined), 3);
   });
 });

@@ -112,7 +112,9 @@ export function startTelemetry(env: Env, parts: TelemetryParts): Telemetry {
     meterProvider,
     loggerProvider,
     async shutdown() {
-      await Promise.allSettled([tracerProvider.shutdown(), meterProvider.shutdown(), loggerProvider.shutdown()]);
+      // The span and log processors' final flush counts into the meter provider, so its last export goes after it.
+      await Promise.allSettled([tracerProvider.shutdown(), loggerProvider.shutdown()]);
+      await Promise.allSettled([meterProvider.shutdown()]);
     },
   };
 }
