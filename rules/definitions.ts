@@ -81,6 +81,7 @@ const ACCEPTED: (typeof OUTCOMES)[number] = 'accepted';
 const RECORD_TYPE = catalog.recordsRejected.prometheus.labels['record.type'];
 const REASON = catalog.recordsRejected.prometheus.labels.reason;
 const EXPORTER = sameLabel('exporter', catalog.alloyExporterFailedSpans, catalog.alloyExporterEnqueueFailedSpans, catalog.alloyExporterSentSpans);
+const ERROR_TYPE = sameLabel('error.type', catalog.sdkSpansProcessed, catalog.sdkLogsProcessed);
 
 /** The Prometheus label of `attribute`, checked to be the same on every entry given. */
 function sameLabel(attribute: string, ...entries: CatalogEntry[]): string {
@@ -410,12 +411,18 @@ const ALLOY_SIGNALS = [
   { signal: 'logs', sent: catalog.alloyExporterSentLogRecords, failed: catalog.alloyExporterFailedLogRecords, enqueueFailed: catalog.alloyExporterEnqueueFailedLogRecords },
 ] as const;
 
-function pipelineRules({ absent, alloyExport }: Tunables): RuleFile {
+/** The ingestor's batch processors' own counts (telemetry/setup.ts): error.type set on a loss. */
+const INGESTOR_SIGNALS = [
+  { signal: 'traces', processed: catalog.sdkSpansProcessed },
+  { signal: 'logs', processed: catalog.sdkLogsProcessed },
+] as const;
+
+function pipelineRules({ absent, alloyExport, ingestorExport }: Tunables): RuleFile {
   const perSignal = (pick: (s: (typeof ALLOY_SIGNALS)[number]) => CatalogEntry) =>
     ALLOY_SIGNALS.map((s) => `label_replace(${sumBy([JOB, INSTANCE, EXPORTER], rate(vs(pick(s).prometheus.series, alloy), '5m'))}, "signal", "${s.signal}", "", "")`).join('\nor\n');
   return {
     path: 'stack/prometheus/rules/pipeline.yml',
-    about: "The telemetry pipeline: the ingestor's metrics and Alloy's own metrics arriving, and Alloy's exporters delivering.",
+    about: "The telemetry pipeline: the ingestor's metrics and Alloy's own metrics arriving, the ingestor's spans and logs leaving it, and Alloy's exporters delivering.",
     groups: [{
       name: 'telemetry-pipeline',
       rules: [
@@ -464,6 +471,21 @@ function pipelineRules({ absent, alloyExport }: Tunables): RuleFile {
             runbook_url: runbook('AlloyExportFailing'),
           },
         },
+        {
+          alert: 'IngestorTelemetryLost',
+          expr: INGESTOR_SIGNALS.map((s) => `label_replace(${sumBy([JOB, INSTANCE, ERROR_TYPE], rate(vs(s.processed.prometheus.series, ingestor, `${ERROR_TYPE}!=""`), '5m'))}, "signal", "${s.signal}", "", "") > 0`).join('\nor\n'),
+          for: ingestorExport.for,
+          labels: { severity: 'ticket' },
+          annotations: {
+            summary: 'Ingestor {{ $labels.instance }} is losing {{ $labels.signal }} before they reach Alloy ({{ $labels.error_type }}).',
+            description:
+              'The ingestor instance {{ $labels.instance }} has been losing {{ $labels.signal }} for ' + ingestorExport.for +
+              ' ({{ printf "%.2f" $value }} items/s over 5m), counted by its own batch processor: queue_full means more was ' +
+              'sampled or logged than its exporter kept up with; any other error_type is an export that failed after its ' +
+              "retries (Alloy down or refusing). Alloy's counters cannot show this loss: the items never reached it.",
+            runbook_url: runbook('IngestorTelemetryLost'),
+          },
+        },
       ],
     }],
   };
@@ -483,6 +505,8 @@ export interface Tunables {
   /** IngestorDown and TelemetryAbsent: no sample for `window`, then `for`. */
   absent: { window: string; for: string };
   alloyExport: { for: string };
+  /** IngestorTelemetryLost: spans or logs lost in the ingestor for this long. */
+  ingestorExport: { for: string };
 }
 
 export const TUNABLES: Tunables = {
@@ -493,6 +517,7 @@ export const TUNABLES: Tunables = {
   rejected: { maxRatio: 0.1, minRejected: 50, for: '10m' },
   absent: { window: '3m', for: '2m' },
   alloyExport: { for: '10m' },
+  ingestorExport: { for: '10m' },
 };
 
 /** The production rule files, loaded by Prometheus from stack/prometheus/rules/. */

@@ -4,7 +4,7 @@
 // rule changes ("mutants") that must make it fail, which shows it stays quiet because of that
 // guard and not by accident. Series names and labels come from the metric catalog.
 import { posix } from 'node:path';
-import { catalog } from '../service/src/telemetry/catalog.ts';
+import { catalog, type CatalogEntry } from '../service/src/telemetry/catalog.ts';
 import {
   ALLOY_JOB,
   INGESTOR_HEARTBEAT,
@@ -494,12 +494,18 @@ export function unitTestSuites(t: Tunables = TUNABLES): Suite[] {
     series(INGESTOR_HEARTBEAT.prometheus.series, { ...ingestor, job, instance, [INGESTOR_HEARTBEAT.prometheus.labels['record.type']]: 'transaction' });
   const up = series(catalog.alloyUp.prometheus.series, alloy);
   const exporterSeries = (entry: { prometheus: { series: string } }, exporter: string) => series(entry.prometheus.series, { ...alloy, exporter });
+  const processedSeries = (entry: CatalogEntry, errorType?: string) => series(entry.prometheus.series, {
+    ...ingestor,
+    [entry.prometheus.labels['otel.component.type']]: 'batching_span_processor',
+    [entry.prometheus.labels['otel.component.name']]: 'batching_span_processor/0',
+    ...(errorType ? { [entry.prometheus.labels['error.type']]: errorType } : {}),
+  });
   const TEMPO = 'otlp/otelcol.exporter.otlp.tempo';
   const LOKI = 'otlphttp/otelcol.exporter.otlphttp.loki';
   const PROMETHEUS = 'otlphttp/otelcol.exporter.otlphttp.prometheus';
   const pipeline: Suite = {
     path: 'rules/tests/pipeline.yml',
-    about: 'IngestorDown, TelemetryAbsent and AlloyExportFailing.',
+    about: 'IngestorDown, TelemetryAbsent, AlloyExportFailing and IngestorTelemetryLost.',
     ruleFiles: [RULES('pipeline')],
     evaluationInterval: '1m',
     cases: [
@@ -582,6 +588,39 @@ export function unitTestSuites(t: Tunables = TUNABLES): Suite[] {
           alert_rule_test: [check('14m', 'AlloyExportFailing'), check('20m', 'AlloyExportFailing'), check('50m', 'AlloyExportFailing')],
         },
         mutants: { 'no for': (x) => ({ ...x, alloyExport: { for: '0s' } }) },
+      },
+      {
+        group: {
+          name: 'IngestorTelemetryLost fires per instance, signal and error type: spans dropped on a full queue, logs in failed exports',
+          interval: '1m',
+          input_series: [
+            { series: processedSeries(catalog.sdkSpansProcessed), values: counter([[6000, 40]]) },
+            { series: processedSeries(catalog.sdkSpansProcessed, 'queue_full'), values: counter([[0, 10], [120, 30]]) },
+            { series: processedSeries(catalog.sdkLogsProcessed), values: counter([[60, 40]]) },
+            { series: processedSeries(catalog.sdkLogsProcessed, 'OTLPExporterError'), values: counter([[0, 10], [30, 30]]) },
+          ],
+          alert_rule_test: [
+            check('18m', 'IngestorTelemetryLost'),
+            check(
+              '30m',
+              'IngestorTelemetryLost',
+              fire('IngestorTelemetryLost', { ...J, instance: INSTANCE, error_type: 'queue_full', signal: 'traces' }, { value: 2 }),
+              fire('IngestorTelemetryLost', { ...J, instance: INSTANCE, error_type: 'OTLPExporterError', signal: 'logs' }, { value: 0.5 }),
+            ),
+          ],
+        },
+      },
+      {
+        group: {
+          name: 'IngestorTelemetryLost stays quiet after one burst of drops, and for exported items',
+          interval: '1m',
+          input_series: [
+            { series: processedSeries(catalog.sdkSpansProcessed), values: counter([[6000, 60]]) },
+            { series: processedSeries(catalog.sdkSpansProcessed, 'queue_full'), values: counter([[0, 10], [500, 1], [0, 40]]) },
+          ],
+          alert_rule_test: [check('14m', 'IngestorTelemetryLost'), check('20m', 'IngestorTelemetryLost'), check('50m', 'IngestorTelemetryLost')],
+        },
+        mutants: { 'no for': (x) => ({ ...x, ingestorExport: { for: '0s' } }) },
       },
     ],
   };
