@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { ROOT, startStack, stackVersions } from '../stack/native.ts';
 import { CEILING, MODES as ALL_MODES, modesNamed, PRETENURING, type Mode } from './modes.ts';
 import { alternatingRatio, freshSplit, median, pairedRatio, type FreshProcess, type Round } from './paired.ts';
-import { formatSpanOutcomes, querySpanOutcomes, withInstanceId, type SpanOutcomes } from './span-loss.ts';
+import { formatSpanOutcomes, instanceIdFor, querySpanOutcomes, withInstanceId, type SpanOutcomes } from './span-loss.ts';
 import { buildService, cpuSeconds, load as loadOn, loadAsync, peakRssMiB, pinToCore1, threadCpuSeconds, withServices, type LoadResult } from './service-process.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -159,7 +159,7 @@ async function alternatingRuns(def: Mode, base: Mode): Promise<AlternatingRound[
 const CEILING_HALF_RATE = Number(process.env.BENCH_CEILING_HALF_RATE ?? 4000);
 
 async function runOnce(mode: Mode, halfRate?: number, run = 0): Promise<RunResult> {
-  const instanceId = mode.needsCollector ? `bench-${mode.name}-${run}-${process.pid}` : undefined;
+  const instanceId = mode.needsCollector ? instanceIdFor(mode, run) : undefined;
   return withServices([instanceId ? withInstanceId(mode, instanceId) : mode], [PORT], async ([service]) => {
     load('single', SINGLE_CONNECTIONS, 3); // warm-up: JIT, SQLite pages, exporter connections
     const single = load('single', SINGLE_CONNECTIONS, SECONDS);

@@ -12,6 +12,15 @@ export interface SpanOutcomes {
   lost: Record<string, number>;
 }
 
+/**
+ * An id for one run of a mode: OTEL_RESOURCE_ATTRIBUTES values are percent-encoded, so characters
+ * beyond letters, digits and `-` are left out (`ratio-10%` once made the whole variable unreadable,
+ * and its service reported under a random id).
+ */
+export function instanceIdFor(mode: Mode, run: number, pid = process.pid): string {
+  return `bench-${mode.name.replace(/[^A-Za-z0-9-]/g, '')}-${run}-${pid}`;
+}
+
 /** The mode with a service.instance.id of its own, so its counts can be told from other runs'. */
 export function withInstanceId(mode: Mode, instanceId: string): Mode {
   const own = `service.instance.id=${instanceId}`;
@@ -49,7 +58,7 @@ export function formatSpanOutcomes(runs: SpanOutcomes[]): string {
   const lostByType: Record<string, number> = {};
   for (const r of runs) for (const [type, n] of Object.entries(r.lost)) lostByType[type] = (lostByType[type] ?? 0) + n;
   const lost = Object.values(lostByType).reduce((sum, n) => sum + n, 0);
-  if (exported + lost === 0) return 'none';
+  if (exported + lost === 0) return 'no counts found';
   const share = ((100 * lost) / (exported + lost)).toFixed(lost > 0 && lost * 1000 < exported + lost ? 2 : 1);
   const types = lost > 0 ? ` (${Object.entries(lostByType).map(([t, n]) => `${t} ${n}`).join(', ')})` : '';
   return `${exported} / ${lost}${types}, ${share}% lost`;
