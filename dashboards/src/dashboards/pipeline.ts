@@ -1,4 +1,5 @@
-// Pipeline health: what the ingestor's batch processors exported and dropped, what Alloy received, refused, exported and failed to export per signal, its
+// Pipeline health: what the ingestor's batch processors exported and dropped; what Alloy received,
+// refused, exported and failed to export per signal, its
 // queues, Prometheus ingestion, and the ingestor's store (group commit latency and size).
 import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import * as units from '@grafana/grafana-foundation-sdk/units';
@@ -43,7 +44,8 @@ const SDK_SIGNALS = [
   ['spans', catalog.sdkSpansProcessed, catalog.sdkSpanQueueSize, catalog.sdkSpanQueueCapacity],
   ['log records', catalog.sdkLogsProcessed, catalog.sdkLogQueueSize, catalog.sdkLogQueueCapacity],
 ] as const;
-const sdkRate = (e: CatalogEntry, errors: string) => `rate(${e.prometheus.series}{${INGESTOR}, error_type${errors}}[$__rate_interval])`;
+/** `rate()` of a processed counter, its error.type label matched by `errors` (`=""`: exported; `!=""`: lost). */
+const sdkRate = (e: CatalogEntry, errors: string) => `rate(${e.prometheus.series}{${INGESTOR}, ${e.prometheus.labels['error.type']}${errors}}[$__rate_interval])`;
 
 const commit = histogram(catalog.storeCommitDuration);
 const group = histogram(catalog.storeCommitRecords);
@@ -73,21 +75,21 @@ export function pipelineDashboard(): dashboard.Dashboard {
       w: 8,
       // The SDK adds the error series on the first loss; `or ... * 0` shows 0 until then.
       queries: SDK_SIGNALS.map(([signal, processed]) => prom(
-        `sum by (error_type) (${sdkRate(processed, '!=""')}) or sum(${sdkRate(processed, '=""')}) * 0`,
-        `${signal} {{error_type}}`,
+        `sum by (${processed.prometheus.labels['error.type']}) (${sdkRate(processed, '!=""')}) or sum(${sdkRate(processed, '=""')}) * 0`,
+        `${signal} {{${processed.prometheus.labels['error.type']}}}`,
       )),
     }))
     .withPanel(timeseriesPanel({
       title: 'Ingestor batch queue fill',
-      description: "Spans and log records waiting in the ingestor's batch processors, as a share of their queues' capacity (2,048 each). A full queue drops.",
+      description: "Spans and log records waiting in each ingestor instance's batch processors, as a share of their queues' capacity (2,048 each). A full queue drops.",
       unit: units.PercentUnit,
       min: 0,
       max: 1,
       thresholds: [[null, 'green'], [0.5, 'orange'], [0.8, 'red']],
       w: 8,
       queries: SDK_SIGNALS.map(([signal, , size, capacity]) => prom(
-        `max(${size.prometheus.series}{${INGESTOR}}) / max(${capacity.prometheus.series}{${INGESTOR}})`,
-        signal,
+        `max by (instance) (${size.prometheus.series}{${INGESTOR}}) / max by (instance) (${capacity.prometheus.series}{${INGESTOR}})`,
+        `${signal} {{instance}}`,
       )),
     }))
 
