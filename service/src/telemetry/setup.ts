@@ -57,13 +57,16 @@ export interface Telemetry {
 // dropped with error.type=queue_full, failed exports, queue size and capacity), so a drop shows on
 // the pipeline dashboard instead of only in a diag line nobody reads. They cost a counter add per
 // exported batch and per dropped item, nothing per request.
-export function batchSpans(exporter: SpanExporter, selfMetrics?: MeterProvider): SpanProcessor {
+export function batchSpans(exporter: SpanExporter, selfMetrics: MeterProvider): SpanProcessor {
   return new BatchSpanProcessor({ exporter, maxQueueSize: 2048, maxExportBatchSize: 512, selfObsMeterProvider: selfMetrics });
 }
 
-export function batchLogs(exporter: LogRecordExporter, selfMetrics?: MeterProvider): LogRecordProcessor {
+export function batchLogs(exporter: LogRecordExporter, selfMetrics: MeterProvider): LogRecordProcessor {
   return new BatchLogRecordProcessor({ exporter, maxQueueSize: 2048, maxExportBatchSize: 512, selfObsMeterProvider: selfMetrics });
 }
+
+/** How long the span and log flush at shutdown may hold back the metrics' last export. */
+const FLUSH_FIRST_MS = 2_000;
 
 export function startTelemetry(env: Env, parts: TelemetryParts): Telemetry {
   if (env.OTEL_LOG_LEVEL) {
@@ -112,9 +115,15 @@ export function startTelemetry(env: Env, parts: TelemetryParts): Telemetry {
     meterProvider,
     loggerProvider,
     async shutdown() {
-      // The span and log processors' final flush counts into the meter provider, so its last export goes after it.
-      await Promise.allSettled([tracerProvider.shutdown(), loggerProvider.shutdown()]);
-      await Promise.allSettled([meterProvider.shutdown()]);
+      // The span and log processors' final flush counts into the meter provider, so its last
+      // export goes after it; but no later than FLUSH_FIRST_MS, or a flush retrying against a
+      // collector that is down would leave no time for the metrics' last export (main.ts gives
+      // the whole shutdown 5 s).
+      const flushed = Promise.allSettled([tracerProvider.shutdown(), loggerProvider.shutdown()]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([flushed, new Promise((resolve) => (timer = setTimeout(resolve, FLUSH_FIRST_MS)))]);
+      clearTimeout(timer);
+      await Promise.allSettled([meterProvider.shutdown(), flushed]);
     },
   };
 }
