@@ -69,19 +69,19 @@ export function pipelineDashboard(): dashboard.Dashboard {
     }))
     .withPanel(timeseriesPanel({
       title: 'Dropped or failed in the ingestor',
-      description: 'Spans and log records per second the ingestor lost before Alloy, by error.type: queue_full when its batch queue was full (more to export than the exporter keeps up with, as with every trace sampled at full load), or the error of an export that failed after its retries (Alloy down). Anything above zero is worth a look.',
+      description: 'Spans and log records per second the ingestor lost before Alloy, by error.type: queue_full when its batch queue was full (more to export than the exporter keeps up with, as with every trace sampled at full load, or while Alloy was unreachable: that shows once it is back, since these counts travel through Alloy too), or the error of an export that failed after its retries. A first loss of its kind creates its series, and rate() does not count that first sample. Anything above zero is worth a look.',
       unit: units.CountsPerSecond,
       thresholds: [[null, 'green'], [0.001, 'red']],
       w: 8,
-      // The SDK adds the error series on the first loss; `or ... * 0` shows 0 until then.
+      // The SDK adds the error series on the first loss; `or on() ... * 0` shows 0 until then, and only then.
       queries: SDK_SIGNALS.map(([signal, processed]) => prom(
-        `sum by (${processed.prometheus.labels['error.type']}) (${sdkRate(processed, '!=""')}) or sum(${sdkRate(processed, '=""')}) * 0`,
+        `sum by (${processed.prometheus.labels['error.type']}) (${sdkRate(processed, '!=""')}) or on() sum(${sdkRate(processed, '=""')}) * 0`,
         `${signal} {{${processed.prometheus.labels['error.type']}}}`,
       )),
     }))
     .withPanel(timeseriesPanel({
       title: 'Ingestor batch queue fill',
-      description: "Spans and log records waiting in each ingestor instance's batch processors, as a share of their queues' capacity (2,048 each). A full queue drops.",
+      description: "Spans and log records waiting in each ingestor instance's batch processors, as a share of their queues' capacity (2,048 each), sampled at each metric export (10 s). A queue can fill and drop between two samples (at full load with every trace sampled it fills in about 65 ms): the panel beside this one counts the drops.",
       unit: units.PercentUnit,
       min: 0,
       max: 1,
