@@ -181,6 +181,7 @@ async function floorAt(rate: number): Promise<LoadResult[]> {
 }
 
 async function main() {
+  const benchStart = Date.now();
   console.log('bench: npm run build');
   buildService();
   console.log('bench: the batch pipeline stage by stage (bench/stages.ts) on core 0');
@@ -228,7 +229,8 @@ async function main() {
     fresh = await freshProcesses([defaultMode, PRETENURING, baseMode], FRESH_PROCESSES);
     // Each sequential run's service sent its last counts when it stopped, long before now.
     for (const [name, rs] of results) {
-      spans.set(name, await Promise.all(rs.filter((r) => r.instanceId).map((r) => querySpanOutcomes(r.instanceId!))));
+      const lookback = (Date.now() - benchStart) / 1000 + 60;
+      spans.set(name, await Promise.all(rs.filter((r) => r.instanceId).map((r) => querySpanOutcomes(r.instanceId!, lookback))));
       if (rs[0]?.instanceId) console.log(`bench: spans of ${name} (exported / lost): ${formatSpanOutcomes(spans.get(name)!)}`);
     }
   } finally {

@@ -28,10 +28,10 @@ export function withInstanceId(mode: Mode, instanceId: string): Mode {
   return { ...mode, env: { ...mode.env, OTEL_RESOURCE_ATTRIBUTES: others ? `${others},${own}` : own } };
 }
 
-/** The query for one run's totals: the counter's last value per error.type, over the bench's span. */
-export function spanOutcomesQuery(instanceId: string): string {
-  const series = catalog.sdkSpansProcessed.prometheus.series;
-  return `sum by (error_type) (last_over_time(${series}{instance="${instanceId}"}[3h]))`;
+/** The query for one run's totals: the counter's last value per error.type, looking back `lookbackSeconds` (the bench's length so far). */
+export function spanOutcomesQuery(instanceId: string, lookbackSeconds: number): string {
+  const { series, labels } = catalog.sdkSpansProcessed.prometheus;
+  return `sum by (${labels['error.type']}) (last_over_time(${series}{instance="${instanceId}"}[${Math.ceil(lookbackSeconds)}s]))`;
 }
 
 /** Reads Prometheus's answer: the series without error_type are the exported spans. */
@@ -45,8 +45,8 @@ export function spanOutcomes(result: Array<{ metric: Record<string, string>; val
   return outcomes;
 }
 
-export async function querySpanOutcomes(instanceId: string): Promise<SpanOutcomes> {
-  const res = await fetch(`${endpoints.prometheus}/api/v1/query?query=${encodeURIComponent(spanOutcomesQuery(instanceId))}`);
+export async function querySpanOutcomes(instanceId: string, lookbackSeconds: number): Promise<SpanOutcomes> {
+  const res = await fetch(`${endpoints.prometheus}/api/v1/query?query=${encodeURIComponent(spanOutcomesQuery(instanceId, lookbackSeconds))}`);
   const body = (await res.json()) as { status: string; error?: string; data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> } };
   if (body.status !== 'success') throw new Error(`span outcomes of ${instanceId}: ${body.error}`);
   return spanOutcomes(body.data.result);

@@ -29,8 +29,8 @@ describe('span outcomes', () => {
     assert.equal(instanceIdFor(MODES.find((m) => m.name === 'ratio-10%')!, 1, 9), 'bench-ratio-10-1-9');
   });
 
-  it('selects one instance of the catalog series', () => {
-    assert.equal(spanOutcomesQuery('bench-1'), 'sum by (error_type) (last_over_time(otel_sdk_processor_span_processed_total{instance="bench-1"}[3h]))');
+  it('selects one instance of the catalog series, looking back as far as the bench has run', () => {
+    assert.equal(spanOutcomesQuery('bench-1', 1800.2), 'sum by (error_type) (last_over_time(otel_sdk_processor_span_processed_total{instance="bench-1"}[1801s]))');
   });
 
   it('counts series without error_type as exported, the others as lost by type', () => {
