@@ -28,6 +28,8 @@ const OVERLOAD_FACTOR = 3;
 const MEMORY_LIMIT_MIB = 384;
 /** What "bounded" means for an accepted batch under overload: far below any client timeout. */
 const ACCEPTED_P99_LIMIT_MS = 1000;
+/** Share of the capacity still accepted under overload (0.81-0.83 measured at 512 KiB in flight). */
+const MIN_ACCEPTED_SHARE = 0.65;
 
 /** Closed loop with `connections` (capacity) or, given a rate, open loop at that many batches/s. */
 async function load(url: string, connections: number, seconds: number, rate?: number): Promise<BatchLoadResult> {
@@ -95,7 +97,9 @@ describe('overload', { timeout: 300_000 }, () => {
     assert.equal(service.child.exitCode, null, 'the service is still running');
     assert.ok(rssMiB(pid, 'VmHWM') < MEMORY_LIMIT_MIB, `peak RSS under the ${MEMORY_LIMIT_MIB} MiB container limit`);
     assert.ok(overload.acceptedLatencyMs.p99 < ACCEPTED_P99_LIMIT_MS, `accepted p99 ${overload.acceptedLatencyMs.p99} ms < ${ACCEPTED_P99_LIMIT_MS} ms`);
-    assert.ok(perSecond(overload) >= 0.5 * rate, 'at least half the capacity is still accepted: shedding is cheap');
+    // Shedding two requests of three must not cost more than a third of the capacity. Until
+    // 2026-11-24 this asked for half, and 1 MiB in flight gave 0.48-0.54 (docs/reliability.md).
+    assert.ok(perSecond(overload) >= MIN_ACCEPTED_SHARE * rate, `at least ${MIN_ACCEPTED_SHARE} of the capacity is still accepted: shedding is cheap`);
 
     // The load drops to half the capacity: after a few seconds to settle, nothing is refused.
     const settling = await load(service.url, 64, 5, rate / 2);
