@@ -14,6 +14,7 @@ import { MeterProvider, type IMetricReader } from '@opentelemetry/sdk-metrics';
 import { BatchSpanProcessor, TracerProvider, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { serviceVersion } from '../version.ts';
 import { PooledIdGenerator } from './ids.ts';
+import { settledWithin } from './lifecycle.ts';
 import { RootSpans } from './root-spans.ts';
 import { samplersFromEnv } from './sampler.ts';
 
@@ -120,9 +121,7 @@ export function startTelemetry(env: Env, parts: TelemetryParts): Telemetry {
       // collector that is down would leave no time for the metrics' last export (main.ts gives
       // the whole shutdown 5 s).
       const flushed = Promise.allSettled([tracerProvider.shutdown(), loggerProvider.shutdown()]);
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([flushed, new Promise((resolve) => (timer = setTimeout(resolve, FLUSH_FIRST_MS)))]);
-      clearTimeout(timer);
+      await settledWithin(flushed, FLUSH_FIRST_MS);
       await Promise.allSettled([meterProvider.shutdown(), flushed]);
     },
   };
