@@ -54,6 +54,12 @@ const FRESH_PROCESSES = Number(process.env.BENCH_FRESH_PROCESSES ?? 8);
 
 interface RunResult {
   single: LoadResult; batch: LoadResult; halfLoad: LoadResult; peakRssMiB: number;
+  /**
+   * The service's CPU (all threads) per single POST, and its CPU time over the phase's wall time
+   * (the generator's start included, so never quite 100%): a slow run with a low share was
+   * starved of the core, one with the usual share got dearer per request.
+   */
+  singleCpuUs?: number; singleCoreShare?: number;
   /** The service.instance.id of a run that exports, to read its span outcomes by at the end. */
   instanceId?: string;
 }
@@ -162,10 +168,14 @@ async function runOnce(mode: Mode, halfRate?: number, run = 0): Promise<RunResul
   const instanceId = mode.needsCollector ? instanceIdFor(mode, run) : undefined;
   return withServices([instanceId ? withInstanceId(mode, instanceId) : mode], [PORT], async ([service]) => {
     load('single', SINGLE_CONNECTIONS, 3); // warm-up: JIT, SQLite pages, exporter connections
+    const [cpuBefore, startedAt] = [cpuSeconds(service.pid!), performance.now()];
     const single = load('single', SINGLE_CONNECTIONS, SECONDS);
+    const cpu = cpuSeconds(service.pid!) - cpuBefore;
+    const singleCpuUs = (cpu * 1e6) / (single.requestsPerSecond * SECONDS);
+    const singleCoreShare = cpu / ((performance.now() - startedAt) / 1000);
     const batch = load('batch', BATCH_CONNECTIONS, SECONDS);
     const halfLoad = load('single', PACED_CONNECTIONS, SECONDS, halfRate ?? single.requestsPerSecond / 2, PACED_WARMUP_SECONDS);
-    return { single, batch, halfLoad, peakRssMiB: peakRssMiB(service.pid!), instanceId };
+    return { single, batch, halfLoad, peakRssMiB: peakRssMiB(service.pid!), instanceId, singleCpuUs, singleCoreShare };
   });
 }
 
@@ -209,7 +219,7 @@ async function main() {
       for (const mode of MODES) {
         const r = await runOnce(mode, undefined, run);
         results.get(mode.name)!.push(r);
-        console.log(`bench: run ${run} ${mode.name.padEnd(12)} single ${r.single.recordsPerSecond.toFixed(0)}/s, batch ${r.batch.recordsPerSecond.toFixed(0)} records/s, half load p50 ${r.halfLoad.p50Ms} ms p99 ${r.halfLoad.p99Ms} ms (generator late p99 ${r.halfLoad.generatorLateP99Ms} ms), peak RSS ${r.peakRssMiB} MiB`);
+        console.log(`bench: run ${run} ${mode.name.padEnd(12)} single ${r.single.recordsPerSecond.toFixed(0)}/s (${r.singleCpuUs!.toFixed(0)} µs CPU/request, ${(100 * r.singleCoreShare!).toFixed(0)}% of the core), batch ${r.batch.recordsPerSecond.toFixed(0)} records/s, half load p50 ${r.halfLoad.p50Ms} ms p99 ${r.halfLoad.p99Ms} ms (generator late p99 ${r.halfLoad.generatorLateP99Ms} ms), peak RSS ${r.peakRssMiB} MiB`);
       }
     }
     for (let run = 1; run <= 2 * PAIRS_PER_ORDER; run++) {
