@@ -100,8 +100,9 @@ describe('overload', { timeout: 300_000 }, () => {
     assert.equal(service.child.exitCode, null, 'the service is still running');
     assert.ok(rssMiB(pid, 'VmHWM') < MEMORY_LIMIT_MIB, `peak RSS under the ${MEMORY_LIMIT_MIB} MiB container limit`);
     assert.ok(overload.acceptedLatencyMs.p99 < ACCEPTED_P99_LIMIT_MS, `accepted p99 ${overload.acceptedLatencyMs.p99} ms < ${ACCEPTED_P99_LIMIT_MS} ms`);
-    // Shedding two requests of three must not cost more than a third of the capacity. Until
-    // 2026-11-24 this asked for half, and 1 MiB in flight gave 0.48-0.54 (docs/reliability.md).
+    // Shedding is cheap: with two requests of three refused, most of the capacity still goes to
+    // the accepted. Until 2026-11-24 this asked for half, and 1 MiB in flight gave 0.48-0.54
+    // (docs/reliability.md).
     assert.ok(perSecond(overload) >= MIN_ACCEPTED_SHARE * rate, `at least ${MIN_ACCEPTED_SHARE} of the capacity is still accepted: shedding is cheap`);
 
     // The load drops to half the capacity: after a few seconds to settle, nothing is refused.
