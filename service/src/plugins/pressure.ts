@@ -11,6 +11,14 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { EventLoopLag } from './event-loop-lag.ts';
 import { sendProblem } from './problems.ts';
+import { useResponseClosed } from './response-closed.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The body bytes an admitted request counts against the budget until it ends; -1 when not admitted. */
+    inFlightBytes: number;
+  }
+}
 
 export interface PressureOptions {
   /** Requests handled at once; 0 turns the limit off. */
@@ -39,6 +47,17 @@ async function pressure(app: FastifyInstance, options: PressureOptions) {
 
   let requests = 0;
   let bytes = 0;
+  app.decorateRequest('inFlightBytes', -1);
+  await useResponseClosed(app);
+  // A request gives its place back when its response closes, however it ends: Fastify's hooks miss
+  // a client that hung up after its whole body, and enough of those shed every request
+  // (docs/benchmarks.md, ninth pass).
+  app.onResponseClosed((request) => {
+    if (request.inFlightBytes < 0) return;
+    requests--;
+    bytes -= request.inFlightBytes;
+    request.inFlightBytes = -1;
+  });
 
   /** Why a request of `size` body bytes is refused now, or undefined when it is admitted. */
   const refusal = (size: number): string | undefined => {
@@ -67,14 +86,8 @@ async function pressure(app: FastifyInstance, options: PressureOptions) {
     }
     requests++;
     bytes += size;
-    // The response's 'close' is its last event however it ends: sent, failed, or the client hung
-    // up. Fastify's hooks miss a case: onRequestAbort fires only while the body is still arriving,
-    // onResponse only once the answer is sent, so a client that hung up after its whole body held
-    // its place for ever, and enough of them shed every request (docs/benchmarks.md, ninth pass).
-    reply.raw.on('close', () => {
-      requests--;
-      bytes -= size;
-    });
+    request.inFlightBytes = size;
+    app.watchResponseClosed(request, reply);
     done();
   });
 }

@@ -15,6 +15,7 @@ import {
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Socket } from 'node:net';
 import fp from 'fastify-plugin';
+import { useResponseClosed } from '../plugins/response-closed.ts';
 import { catalog } from './catalog.ts';
 import { LIGHT_ROOT } from './light-context.ts';
 import { rootSpanStarter } from './root-spans.ts';
@@ -60,6 +61,9 @@ async function httpTelemetry(app: FastifyInstance, options: HttpTelemetryOptions
   const roots = rootSpanStarter();
   const duration = tallyHistogram(catalog.httpServerRequestDuration);
   app.decorateRequest('otel', null);
+  await useResponseClosed(app);
+  // Not answered by the time the response closed: the client left before the answer.
+  app.onResponseClosed((request, reply) => finish(request, reply.raw.writableEnded ? reply.statusCode : undefined));
   // A socket caches its peer address in a new property the first time it is read. Read only for
   // sampled requests, sockets got that property before or after the one Node adds on the first
   // response, and Node's HTTP and stream functions saw enough socket shapes to go megamorphic in
@@ -88,10 +92,7 @@ async function httpTelemetry(app: FastifyInstance, options: HttpTelemetryOptions
   app.addHook('onRequest', (request, reply, done) => {
     const start = performance.now();
     const state = routeTelemetry(request);
-    // The response's 'close' is its last event however it ends. Fastify's onRequestAbort misses a
-    // client that hangs up after sending its whole body, and onResponse never comes for it. Not
-    // ended by then: the client left before the answer.
-    reply.raw.on('close', () => finish(request, reply.raw.writableEnded ? reply.statusCode : undefined));
+    app.watchResponseClosed(request, reply);
     if (!state.traced) {
       request.otel = { span: trace.wrapSpanContext({ traceId: '', spanId: '', traceFlags: 0 }), ctx: context.active(), start, route: state };
       return done();
