@@ -54,6 +54,21 @@ async function points(reader: PullReader, entry: CatalogEntry) {
 const sumWhere = (ps: Array<{ attributes: Record<string, unknown>; value: number }>, errorType: string | undefined) =>
   ps.filter((p) => p.attributes['error.type'] === errorType).reduce((sum, p) => sum + p.value, 0);
 
+/** A processor's three counts once its queue is full: items dropped for it, queue size and capacity. */
+async function fullQueue(reader: PullReader, processed: CatalogEntry, size: CatalogEntry, capacity: CatalogEntry) {
+  return {
+    dropped: sumWhere(await points(reader, processed), 'queue_full'),
+    size: (await points(reader, size)).map((p) => p.value),
+    capacity: (await points(reader, capacity)).map((p) => p.value),
+  };
+}
+
+/** Lets the exporter answer the batch it holds, and the processor take the answer. */
+async function answer(exporter: { release(result: ExportResult): void }, result: ExportResult) {
+  exporter.release(result);
+  await new Promise((resolve) => setImmediate(resolve));
+}
+
 describe('batchSpans', () => {
   it('counts exported spans, spans dropped on a full queue, and a failed export, into the given meter provider', async () => {
     const reader = new PullReader();
@@ -66,17 +81,13 @@ describe('batchSpans', () => {
     // The first full batch goes to the exporter, which holds it; the queue then fills, and 100 more are dropped.
     end(BATCH + QUEUE + 100);
     assert.equal(exporter.exported.length, 1);
-    assert.equal(sumWhere(await points(reader, catalog.sdkSpansProcessed), 'queue_full'), 100);
-    assert.deepEqual((await points(reader, catalog.sdkSpanQueueSize)).map((p) => p.value), [QUEUE]);
-    assert.deepEqual((await points(reader, catalog.sdkSpanQueueCapacity)).map((p) => p.value), [QUEUE]);
+    assert.deepEqual(await fullQueue(reader, catalog.sdkSpansProcessed, catalog.sdkSpanQueueSize, catalog.sdkSpanQueueCapacity), { dropped: 100, size: [QUEUE], capacity: [QUEUE] });
 
-    exporter.release({ code: ExportResultCode.SUCCESS });
-    await new Promise((resolve) => setImmediate(resolve));
+    await answer(exporter, { code: ExportResultCode.SUCCESS });
     assert.equal(sumWhere(await points(reader, catalog.sdkSpansProcessed), undefined), BATCH);
 
     // The next batch fails: its spans count with the error's name.
-    exporter.release({ code: ExportResultCode.FAILED, error: new TypeError('collector down') });
-    await new Promise((resolve) => setImmediate(resolve));
+    await answer(exporter, { code: ExportResultCode.FAILED, error: new TypeError('collector down') });
     const processed = await points(reader, catalog.sdkSpansProcessed);
     assert.equal(sumWhere(processed, 'TypeError'), BATCH);
     assert.equal(sumWhere(processed, undefined), BATCH);
@@ -96,12 +107,9 @@ describe('batchLogs', () => {
     const logger = logs.getLogger('test');
 
     for (let i = 0; i < BATCH + QUEUE + 7; i++) logger.emit({ body: 'x' });
-    assert.equal(sumWhere(await points(reader, catalog.sdkLogsProcessed), 'queue_full'), 7);
-    assert.deepEqual((await points(reader, catalog.sdkLogQueueSize)).map((p) => p.value), [QUEUE]);
-    assert.deepEqual((await points(reader, catalog.sdkLogQueueCapacity)).map((p) => p.value), [QUEUE]);
+    assert.deepEqual(await fullQueue(reader, catalog.sdkLogsProcessed, catalog.sdkLogQueueSize, catalog.sdkLogQueueCapacity), { dropped: 7, size: [QUEUE], capacity: [QUEUE] });
 
-    exporter.release({ code: ExportResultCode.SUCCESS });
-    await new Promise((resolve) => setImmediate(resolve));
+    await answer(exporter, { code: ExportResultCode.SUCCESS });
     assert.equal(sumWhere(await points(reader, catalog.sdkLogsProcessed), undefined), BATCH);
     exporter.letGo();
     await logs.shutdown();
