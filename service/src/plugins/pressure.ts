@@ -49,9 +49,9 @@ async function pressure(app: FastifyInstance, options: PressureOptions) {
   let bytes = 0;
   app.decorateRequest('inFlightBytes', -1);
   await useResponseClosed(app);
-  // A request gives its place back when its response closes, however it ends: Fastify's hooks miss
-  // a client that hung up after its whole body, and enough of those shed every request
-  // (docs/benchmarks.md, ninth pass).
+  // A request gives its place back when its response closes, however it ends (response-closed.ts
+  // says why not Fastify's hooks): clients that hung up once held theirs for ever, and enough of
+  // them shed every request (docs/benchmarks.md, ninth pass).
   app.onResponseClosed((request) => {
     if (request.inFlightBytes < 0) return;
     requests--;
