@@ -17,6 +17,8 @@ export interface BatchLoadResult {
   /** 503 answers; those without Retry-After or a problem+json body are counted apart. */
   shed: number;
   shedWithoutRetryAfter: number;
+  /** 503s by the reason their problem gives ("too many request bytes in flight", "event loop lagging", ...). */
+  shedReasons: Record<string, number>;
   shedLatencyMs: { p50: number; p99: number };
   /** Any other answer, by status (a 200 with a record not accepted counts as "200-partial"). */
   unexpected: Record<string, number>;
@@ -53,6 +55,7 @@ class Tally {
   readonly bySecond: number[][] = [];
   readonly shed: number[] = [];
   readonly unexpected: Record<string, number> = {};
+  readonly shedReasons: Record<string, number> = {};
   shedWithoutRetryAfter = 0;
 
   add(status: number, body: string, headers: Record<string, unknown>, latencyMs: number, dueMs?: number): void {
@@ -63,6 +66,8 @@ class Tally {
     else if (status === 503) {
       if (!(Number(headers['retry-after']) > 0) || !String(headers['content-type']).startsWith('application/problem+json')) this.shedWithoutRetryAfter++;
       this.shed.push(latencyMs);
+      const reason = /overloaded \(([^)]*)\)/.exec(body)?.[1] ?? 'no reason given';
+      this.shedReasons[reason] = (this.shedReasons[reason] ?? 0) + 1;
     } else {
       const key = status === 200 ? '200-partial' : String(status);
       this.unexpected[key] = (this.unexpected[key] ?? 0) + 1;
@@ -79,6 +84,7 @@ class Tally {
       acceptedLatencyMs: { p50: ms(percentile(accepted, 50)), p99: ms(percentile(accepted, 99)), max: ms(accepted.at(-1) ?? NaN) },
       shed: shed.length,
       shedWithoutRetryAfter: this.shedWithoutRetryAfter,
+      shedReasons: this.shedReasons,
       shedLatencyMs: { p50: ms(percentile(shed, 50)), p99: ms(percentile(shed, 99)) },
       unexpected: this.unexpected,
       errors,

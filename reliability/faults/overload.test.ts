@@ -51,7 +51,7 @@ const perSecond = (r: BatchLoadResult) => r.accepted / r.seconds;
 const describeLoad = (r: BatchLoadResult) =>
   `${perSecond(r).toFixed(0)} batches/s accepted (${(perSecond(r) * BATCH_SIZE).toFixed(0)} records/s), ` +
   `p50/p99/max ${r.acceptedLatencyMs.p50}/${r.acceptedLatencyMs.p99}/${r.acceptedLatencyMs.max} ms; ` +
-  `${(r.shed / r.seconds).toFixed(0)} 503/s (p99 ${r.shedLatencyMs.p99} ms); unexpected ${JSON.stringify(r.unexpected)}; errors ${r.errors}`;
+  `${(r.shed / r.seconds).toFixed(0)} 503/s (p99 ${r.shedLatencyMs.p99} ms, ${JSON.stringify(r.shedReasons)}); unexpected ${JSON.stringify(r.unexpected)}; errors ${r.errors}`;
 
 describe('overload', { timeout: 300_000 }, () => {
   let service: RunningService;

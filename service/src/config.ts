@@ -77,11 +77,12 @@ export function loadConfig(env: Env = process.env): Config {
     commitMaxDelayMs: integer(env, 'STORE_COMMIT_MAX_DELAY_MS', 0),
     commitMaxRecords: integer(env, 'STORE_COMMIT_MAX_RECORDS', 5000, 1),
     maxInFlightRequests: integer(env, 'MAX_IN_FLIGHT_REQUESTS', 256),
-    // Half a MiB: about 25 batches of 100 records, some 20 ms of one core's work. At 1 MiB, under
+    // 1 MiB: about 50 batches of 100 records, some 40 ms of one core's work, for bursts. Under
+    // overload, half of it (plugins/in-flight-bytes.ts): at 1 MiB for everything, under
     // three times the capacity, admitted batches waited ~90 ms, long enough to survive two
-    // scavenges: the old generation filled at ~100 MB/s, and mark-compacts took a third of the
-    // core (docs/reliability.md, Overload).
-    maxInFlightBytes: integer(env, 'MAX_IN_FLIGHT_BYTES', 512 * 1024),
+    // scavenges, and mark-compacts took a third of the core; at 512 KiB for everything, one ~70 ms
+    // stall at half load was shed (docs/reliability.md, Overload).
+    maxInFlightBytes: integer(env, 'MAX_IN_FLIGHT_BYTES', 1024 * 1024),
     maxEventLoopDelayMs: integer(env, 'MAX_EVENT_LOOP_DELAY_MS', 100),
     maxHeapUsedBytes: integer(env, 'MAX_HEAP_USED_MB', defaultMaxHeapUsedMb()) * 1024 * 1024,
     maxPendingRecords: integer(env, 'MAX_PENDING_RECORDS', 20_000, 1),

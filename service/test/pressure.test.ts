@@ -97,6 +97,52 @@ describe('pressure', () => {
     assert.equal((await admitted).status, 200);
   });
 
+  it('lets a burst of bodies use the whole byte budget, and admits half of it once refusals go on', async () => {
+    const burstGate = new Gate();
+    const burst = Fastify();
+    await burst.register(pressure, {
+      maxInFlight: 10, maxInFlightBytes: 1000, overloadAfterMs: 100, overloadPauseMs: 100,
+      bodyLimitBytes: 1000, maxEventLoopDelayMs: 0, maxHeapUsedBytes: 0, retryAfterSeconds: 3,
+    });
+    burst.post('/slow', async () => {
+      await burstGate.wait();
+      return { ok: true };
+    });
+    await burst.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const url = `http://127.0.0.1:${(burst.server.address() as { port: number }).port}/slow`;
+      const send = (padding: number) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pad: 'x'.repeat(padding) }) });
+      /** The status of a request the test expects refused; 'admitted' if it reaches the handler instead. */
+      const refusedStatus = async (padding: number, waiting: number) => {
+        const answer = send(padding);
+        return Promise.race([answer.then((r) => r.status), burstGate.reached(waiting + 1).then(() => 'admitted')]);
+      };
+      const first = send(600);
+      await burstGate.reached(1);
+      const second = send(300); // ~920 bytes in flight: over half, within the whole
+      await burstGate.reached(2);
+      // Refusals for longer than 100 ms, never pausing for 100 ms: overload.
+      for (let i = 0; i < 3; i++) {
+        assert.equal(await refusedStatus(200, 2), 503, 'over the whole budget');
+        await pause(60);
+      }
+      const third = send(10);
+      const outcome = await Promise.race([third.then((r) => r.status), burstGate.reached(3).then(() => 'admitted')]);
+      assert.equal(outcome, 503, 'in overload, ~930 bytes are over half the budget');
+      assert.match(((await (await third).json()) as { detail: string }).detail, /too many request bytes in flight/);
+      burstGate.open();
+      assert.deepEqual([(await first).status, (await second).status], [200, 200]);
+      await pause(120); // the refusals pause
+      const again = [send(600), send(300)];
+      await burstGate.reached(2);
+      burstGate.open();
+      assert.deepEqual((await Promise.all(again)).map((r) => r.status), [200, 200], 'after a pause, a burst has the whole budget again');
+    } finally {
+      burstGate.open();
+      await burst.close();
+    }
+  });
+
   it('frees the place of a client that hangs up after sending its whole body', async () => {
     await hangUp();
     await hangUp();
