@@ -3,16 +3,17 @@
 // and their queue's size and capacity, under the names and units the catalog gives.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ROOT_CONTEXT } from '@opentelemetry/api';
+import { diag, DiagLogLevel, ROOT_CONTEXT, type DiagLogger } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { LoggerProvider, type LogRecordExporter, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { AggregationTemporality, DataPointType, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { TracerProvider, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace';
 import { catalog, type CatalogEntry } from '../src/telemetry/catalog.ts';
-import { batchLogs, batchSpans, startTelemetry } from '../src/telemetry/setup.ts';
+import { batchLogs, batchOptions, batchSpans, startTelemetry } from '../src/telemetry/setup.ts';
 import { PullReader } from './pull-reader.ts';
 
 const QUEUE = 2048;
+const silentLogger: DiagLogger = { error() {}, warn() {}, info() {}, debug() {}, verbose() {} };
 const BATCH = 512;
 
 /**
@@ -114,6 +115,39 @@ describe('batchLogs', () => {
     exporter.letGo();
     await logs.shutdown();
     await selfMetrics.shutdown();
+  });
+});
+
+describe('the batch processors and the OTEL_BSP_* / OTEL_BLRP_* variables', () => {
+  it('takes the queue and batch sizes from the environment', async () => {
+    const reader = new PullReader();
+    const selfMetrics = new MeterProvider({ readers: [reader] });
+    const exporter = heldExporter<ReadableSpan>();
+    const env = { OTEL_BSP_MAX_QUEUE_SIZE: '10', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '4' };
+    const provider = new TracerProvider({ spanProcessors: [batchSpans(exporter as SpanExporter, selfMetrics, env)] });
+    const tracer = provider.getTracer('test');
+    for (let i = 0; i < 4 + 10 + 3; i++) tracer.startSpan('s', {}, ROOT_CONTEXT).end();
+    assert.deepEqual(exporter.exported.map((batch) => batch.length), [4]);
+    assert.deepEqual(await fullQueue(reader, catalog.sdkSpansProcessed, catalog.sdkSpanQueueSize, catalog.sdkSpanQueueCapacity), { dropped: 3, size: [10], capacity: [10] });
+    exporter.letGo();
+    await provider.shutdown();
+    await selfMetrics.shutdown();
+  });
+
+  it("keeps the specification's defaults, warns about a value that is not a positive integer, and never batches more than the queue", () => {
+    assert.deepEqual(batchOptions({}, 'OTEL_BSP', 5000), { maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelayMillis: 5000, exportTimeoutMillis: 30_000 });
+    assert.deepEqual(batchOptions({}, 'OTEL_BLRP', 1000), { maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelayMillis: 1000, exportTimeoutMillis: 30_000 });
+    const warnings: string[] = [];
+    diag.setLogger({ ...silentLogger, warn: (message: string) => void warnings.push(message) }, DiagLogLevel.WARN);
+    try {
+      const options = batchOptions({ OTEL_BLRP_MAX_QUEUE_SIZE: '100', OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: '500', OTEL_BLRP_SCHEDULE_DELAY: 'soon', OTEL_BLRP_EXPORT_TIMEOUT: '-1' }, 'OTEL_BLRP', 1000);
+      assert.deepEqual(options, { maxQueueSize: 100, maxExportBatchSize: 100, scheduledDelayMillis: 1000, exportTimeoutMillis: 30_000 });
+      assert.equal(warnings.length, 2);
+      assert.match(warnings[0], /OTEL_BLRP_SCHEDULE_DELAY must be a positive integer, got "soon"/);
+      assert.match(warnings[1], /OTEL_BLRP_EXPORT_TIMEOUT/);
+    } finally {
+      diag.disable();
+    }
   });
 });
 

@@ -20,9 +20,9 @@ if (isMainThread && env.OTEL_SDK_DISABLED?.trim().toLowerCase() !== 'true') {
   // main thread with INGEST_EXPORT_THREAD=false.
   const sender = exportSender(env);
   const telemetry = startTelemetry(env, {
-    spanProcessors: (selfMetrics) => [batchSpans(traceExporter(env, sender), selfMetrics)],
+    spanProcessors: (selfMetrics) => [batchSpans(traceExporter(env, sender), selfMetrics, env)],
     metricReaders: [metricReader(env, sender)],
-    logProcessors: (selfMetrics) => [batchLogs(logExporter(env, sender), selfMetrics)],
+    logProcessors: (selfMetrics) => [batchLogs(logExporter(env, sender), selfMetrics, env)],
   });
   onTelemetryShutdown(async () => {
     try {

@@ -58,12 +58,35 @@ export interface Telemetry {
 // dropped with error.type=queue_full, failed exports, queue size and capacity), so a drop shows on
 // the pipeline dashboard instead of only in a diag line nobody reads. They cost a counter add per
 // exported batch and per dropped item, nothing per request.
-export function batchSpans(exporter: SpanExporter, selfMetrics: MeterProvider): SpanProcessor {
-  return new BatchSpanProcessor({ exporter, maxQueueSize: 2048, maxExportBatchSize: 512, selfObsMeterProvider: selfMetrics });
+//
+// The sizes and delays are the specification's defaults, and its OTEL_BSP_* and OTEL_BLRP_*
+// variables change them: OpenTelemetry JS 3's processors no longer read them themselves.
+export function batchSpans(exporter: SpanExporter, selfMetrics: MeterProvider, env: Env = {}): SpanProcessor {
+  return new BatchSpanProcessor({ exporter, ...batchOptions(env, 'OTEL_BSP', 5000), selfObsMeterProvider: selfMetrics });
 }
 
-export function batchLogs(exporter: LogRecordExporter, selfMetrics: MeterProvider): LogRecordProcessor {
-  return new BatchLogRecordProcessor({ exporter, maxQueueSize: 2048, maxExportBatchSize: 512, selfObsMeterProvider: selfMetrics });
+export function batchLogs(exporter: LogRecordExporter, selfMetrics: MeterProvider, env: Env = {}): LogRecordProcessor {
+  return new BatchLogRecordProcessor({ exporter, ...batchOptions(env, 'OTEL_BLRP', 1000), selfObsMeterProvider: selfMetrics });
+}
+
+/** A batch processor's options from `<prefix>_*`; a value that is not a positive integer is warned about and left at its default. */
+export function batchOptions(env: Env, prefix: 'OTEL_BSP' | 'OTEL_BLRP', scheduleDelayDefault: number) {
+  const positive = (name: string, fallback: number): number => {
+    const raw = env[`${prefix}_${name}`]?.trim();
+    if (!raw) return fallback;
+    const value = Number(raw);
+    if (Number.isInteger(value) && value > 0) return value;
+    diag.warn(`${prefix}_${name} must be a positive integer, got "${raw}"; using ${fallback}`);
+    return fallback;
+  };
+  const maxQueueSize = positive('MAX_QUEUE_SIZE', 2048);
+  return {
+    maxQueueSize,
+    // The specification: a batch is never larger than the queue.
+    maxExportBatchSize: Math.min(positive('MAX_EXPORT_BATCH_SIZE', 512), maxQueueSize),
+    scheduledDelayMillis: positive('SCHEDULE_DELAY', scheduleDelayDefault),
+    exportTimeoutMillis: positive('EXPORT_TIMEOUT', 30_000),
+  };
 }
 
 /** How long the span and log flush at shutdown may hold back the metrics' last export. */
