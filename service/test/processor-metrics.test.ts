@@ -9,7 +9,7 @@ import { LoggerProvider, type LogRecordExporter, type ReadableLogRecord } from '
 import { AggregationTemporality, DataPointType, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { TracerProvider, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace';
 import { catalog, type CatalogEntry } from '../src/telemetry/catalog.ts';
-import { batchLogs, batchOptions, batchSpans, startTelemetry } from '../src/telemetry/setup.ts';
+import { batchLogs, batchSpans, logBatchOptions, spanBatchOptions, startTelemetry } from '../src/telemetry/setup.ts';
 import { PullReader } from './pull-reader.ts';
 
 const QUEUE = 2048;
@@ -135,12 +135,12 @@ describe('the batch processors and the OTEL_BSP_* / OTEL_BLRP_* variables', () =
   });
 
   it("keeps the specification's defaults, warns about a value that is not a positive integer, and never batches more than the queue", () => {
-    assert.deepEqual(batchOptions({}, 'OTEL_BSP', 5000), { maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelayMillis: 5000, exportTimeoutMillis: 30_000 });
-    assert.deepEqual(batchOptions({}, 'OTEL_BLRP', 1000), { maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelayMillis: 1000, exportTimeoutMillis: 30_000 });
+    assert.deepEqual(spanBatchOptions({}), { maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelayMillis: 5000, exportTimeoutMillis: 30_000 });
+    assert.deepEqual(logBatchOptions({}), { maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelayMillis: 1000, exportTimeoutMillis: 30_000 });
     const warnings: string[] = [];
     diag.setLogger({ ...silentLogger, warn: (message: string) => void warnings.push(message) }, DiagLogLevel.WARN);
     try {
-      const options = batchOptions({ OTEL_BLRP_MAX_QUEUE_SIZE: '100', OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: '500', OTEL_BLRP_SCHEDULE_DELAY: 'soon', OTEL_BLRP_EXPORT_TIMEOUT: '-1' }, 'OTEL_BLRP', 1000);
+      const options = logBatchOptions({ OTEL_BLRP_MAX_QUEUE_SIZE: '100', OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: '500', OTEL_BLRP_SCHEDULE_DELAY: 'soon', OTEL_BLRP_EXPORT_TIMEOUT: '-1' });
       assert.deepEqual(options, { maxQueueSize: 100, maxExportBatchSize: 100, scheduledDelayMillis: 1000, exportTimeoutMillis: 30_000 });
       assert.equal(warnings.length, 2);
       assert.match(warnings[0], /OTEL_BLRP_SCHEDULE_DELAY must be a positive integer, got "soon"/);

@@ -62,31 +62,44 @@ export interface Telemetry {
 // The sizes and delays are the specification's defaults, and its OTEL_BSP_* and OTEL_BLRP_*
 // variables change them: OpenTelemetry JS 3's processors no longer read them themselves.
 export function batchSpans(exporter: SpanExporter, selfMetrics: MeterProvider, env: Env = {}): SpanProcessor {
-  return new BatchSpanProcessor({ exporter, ...batchOptions(env, 'OTEL_BSP', 5000), selfObsMeterProvider: selfMetrics });
+  return new BatchSpanProcessor({ exporter, ...spanBatchOptions(env), selfObsMeterProvider: selfMetrics });
 }
 
 export function batchLogs(exporter: LogRecordExporter, selfMetrics: MeterProvider, env: Env = {}): LogRecordProcessor {
-  return new BatchLogRecordProcessor({ exporter, ...batchOptions(env, 'OTEL_BLRP', 1000), selfObsMeterProvider: selfMetrics });
+  return new BatchLogRecordProcessor({ exporter, ...logBatchOptions(env), selfObsMeterProvider: selfMetrics });
 }
 
-/** A batch processor's options from `<prefix>_*`; a value that is not a positive integer is warned about and left at its default. */
-export function batchOptions(env: Env, prefix: 'OTEL_BSP' | 'OTEL_BLRP', scheduleDelayDefault: number) {
-  const positive = (name: string, fallback: number): number => {
-    const raw = env[`${prefix}_${name}`]?.trim();
-    if (!raw) return fallback;
-    const value = Number(raw);
-    if (Number.isInteger(value) && value > 0) return value;
-    diag.warn(`${prefix}_${name} must be a positive integer, got "${raw}"; using ${fallback}`);
-    return fallback;
-  };
-  const maxQueueSize = positive('MAX_QUEUE_SIZE', 2048);
-  return {
-    maxQueueSize,
-    // The specification: a batch is never larger than the queue.
-    maxExportBatchSize: Math.min(positive('MAX_EXPORT_BATCH_SIZE', 512), maxQueueSize),
-    scheduledDelayMillis: positive('SCHEDULE_DELAY', scheduleDelayDefault),
-    exportTimeoutMillis: positive('EXPORT_TIMEOUT', 30_000),
-  };
+export function spanBatchOptions(env: Env) {
+  return batchOptions(
+    positiveOr(env, 'OTEL_BSP_MAX_QUEUE_SIZE', 2048),
+    positiveOr(env, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 512),
+    positiveOr(env, 'OTEL_BSP_SCHEDULE_DELAY', 5000),
+    positiveOr(env, 'OTEL_BSP_EXPORT_TIMEOUT', 30_000),
+  );
+}
+
+export function logBatchOptions(env: Env) {
+  return batchOptions(
+    positiveOr(env, 'OTEL_BLRP_MAX_QUEUE_SIZE', 2048),
+    positiveOr(env, 'OTEL_BLRP_MAX_EXPORT_BATCH_SIZE', 512),
+    positiveOr(env, 'OTEL_BLRP_SCHEDULE_DELAY', 1000),
+    positiveOr(env, 'OTEL_BLRP_EXPORT_TIMEOUT', 30_000),
+  );
+}
+
+function batchOptions(maxQueueSize: number, maxExportBatchSize: number, scheduledDelayMillis: number, exportTimeoutMillis: number) {
+  // The specification: a batch is never larger than the queue.
+  return { maxQueueSize, maxExportBatchSize: Math.min(maxExportBatchSize, maxQueueSize), scheduledDelayMillis, exportTimeoutMillis };
+}
+
+/** A positive integer from the environment; anything else is warned about and left at the default, as the specification asks. */
+function positiveOr(env: Env, name: string, fallback: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (Number.isInteger(value) && value > 0) return value;
+  diag.warn(`${name} must be a positive integer, got "${raw}"; using ${fallback}`);
+  return fallback;
 }
 
 /** How long the span and log flush at shutdown may hold back the metrics' last export. */
