@@ -198,9 +198,8 @@ async function main() {
   console.log('bench: the batch pipeline stage by stage (bench/stages.ts) on core 0');
   const stages = execFileSync('taskset', ['-c', '0', process.execPath, 'bench/stages.ts'], { cwd: ROOT, encoding: 'utf8' }).trim();
   console.log(stages);
-  // The stack's data on tmpfs: it is only the telemetry modes' collector, and on the disk its
-  // writes (Tempo's and Loki's flushes, minutes after every trace was sampled) slowed the fsyncs
-  // of the next services measured: in the 2026-11-25 run the default got 69-74% of the core.
+  // The stack's data on tmpfs: it is only the telemetry modes' collector, and its writes (Tempo's
+  // and Loki's flushes after every trace was sampled) need not compete with the services' fsyncs.
   const runDir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'bench-stack-'));
   console.log(`bench: starting the native stack (collector for the telemetry modes) on core 1`);
   const stack = await startStack(runDir);

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { it } from 'node:test';
 import { lowestPriority } from '../service-process.ts';
 
-it('puts a detached process, its threads and its session group at nice 19', async (t) => {
+it('puts a detached process, its threads and its session group at nice 19, under SCHED_IDLE', async (t) => {
   // Detached as stack/native.ts starts the stack's components: a session, and so a group, of its own.
   const child = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
   t.after(async () => {
@@ -18,6 +18,8 @@ it('puts a detached process, its threads and its session group at nice 19', asyn
   lowestPriority(pid);
   const nice = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[16]);
   assert.equal(nice, 19, 'the thread runs at nice 19');
+  const SCHED_IDLE = 5;
+  assert.equal(Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[38]), SCHED_IDLE, 'and under SCHED_IDLE: preempted as soon as anything else wakes');
   if (!existsSync(`/proc/${pid}/autogroup`)) {
     t.diagnostic('no autogroup scheduling in this kernel: the threads\' niceness is all there is');
     return;
