@@ -80,8 +80,8 @@ export function loadConfig(env: Env = process.env): Config {
     // 1 MiB: about 50 batches of 100 records, some 40 ms of one core's work, for bursts. Under
     // overload, half of it (plugins/in-flight-bytes.ts): at 1 MiB for everything, under
     // three times the capacity, admitted batches waited ~90 ms, long enough to survive two
-    // scavenges, and mark-compacts took a third of the core; at 512 KiB for everything, one ~70 ms
-    // stall at half load was shed (docs/reliability.md, Overload).
+    // scavenges, and mark-compacts took a third of the core; at 512 KiB for everything, one stall at
+    // half load (accepted latencies up to 69 ms) was shed (docs/reliability.md, Overload).
     maxInFlightBytes: integer(env, 'MAX_IN_FLIGHT_BYTES', 1024 * 1024),
     maxEventLoopDelayMs: integer(env, 'MAX_EVENT_LOOP_DELAY_MS', 100),
     maxHeapUsedBytes: integer(env, 'MAX_HEAP_USED_MB', defaultMaxHeapUsedMb()) * 1024 * 1024,

@@ -7,8 +7,8 @@
 // Why half under overload: admitted bodies then wait half as long, and fewer live long enough to
 // be promoted to V8's old generation; at three times the capacity, 1 MiB in flight kept 0.53 of
 // the capacity, 512 KiB 0.82 (docs/reliability.md, Overload). Why the whole for bursts: with
-// 512 KiB for everything, one ~70 ms stall at half load queued more than that and 40 requests were
-// shed (CI, 2026-11-24). Why refusals and not the bytes in flight tell overload: the store
+// 512 KiB for everything, one stall at half load (accepted latencies up to 69 ms) queued more than
+// that and 39 requests were shed (CI, 2026-11-24). Why refusals and not the bytes in flight tell overload: the store
 // commits in groups, so under overload the bytes fall to almost nothing at each commit and fill
 // again at once.
 export class InFlightBytes {
