@@ -133,8 +133,8 @@ export function pinToCore1(stack: RunningStack) {
  * bursts (half a core for seconds) still took core 1 from the load generator (docs/benchmarks.md,
  * fifteenth pass). And SCHED_IDLE for every thread (threads started later inherit it): a niced
  * thread keeps the core for the rest of its slice when the generator wakes, an idle-policy one is
- * preempted at once; with nice alone, the default got 82-83% of the core during Tempo's flush
- * after every trace was sampled (sixteenth pass).
+ * preempted at once. (It did not stop the default's runs with 78-83% of the core in the sixteenth
+ * pass: their cause is still open.)
  */
 export function lowestPriority(pid: number): void {
   for (const thread of readdirSync(`/proc/${pid}/task`)) execFileSync('renice', ['-n', '19', '-p', thread], { stdio: 'ignore' });
